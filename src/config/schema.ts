@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { ingestConfigSchema } from './ingest.js';
+import { serviceConfigSchema } from './service.js';
+import { sessionsConfigSchema } from './sessions.js';
+import { templatesConfigSchema } from './templates.js';
+
+/**
+ * The one configuration schema of logtriage. Every field has a default and a description; a file,
+ * the environment (`LOGTRIAGE_<SECTION>__<FIELD>`) and CLI flags are merged into it.
+ */
+export const configSchema = z
+  .strictObject({
+    service: serviceConfigSchema.prefault({}),
+    ingest: ingestConfigSchema.prefault({}),
+    templates: templatesConfigSchema.prefault({}),
+    sessions: sessionsConfigSchema.prefault({}),
+  })
+  .describe('logtriage configuration.');
+
+export type Config = z.infer<typeof configSchema>;
+/** What a config file may hold: any subset of {@link Config}. */
+export type ConfigInput = z.input<typeof configSchema>;

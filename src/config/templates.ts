@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** One masking rule: every match of `pattern` in a token becomes `<*>` (or `replacement`). */
+export const maskSchema = z.strictObject({
+  name: z.string().min(1).describe('Name shown in parameter extraction (e.g. `ip`, `uuid`).'),
+  pattern: z.string().min(1).describe('JavaScript regular expression (no slashes, no flags).'),
+  replacement: z.string().default('<*>').describe('What a match becomes in the template.'),
+});
+
+export type MaskRule = z.infer<typeof maskSchema>;
+
+/** The online template miner (Drain family). */
+export const templatesConfigSchema = z
+  .strictObject({
+    depth: z
+      .number()
+      .int()
+      .min(3)
+      .max(10)
+      .default(4)
+      .describe('Depth of the prefix tree, counting the root and the token-count level (Drain `depth`).'),
+    similarityThreshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Least share of matching constant tokens for a line to join a template (Drain `sim_th`).'),
+    maxChildren: z
+      .number()
+      .int()
+      .min(2)
+      .default(100)
+      .describe('Most children of a prefix-tree node; past it, new tokens go under the wildcard child.'),
+    maxClusters: z
+      .number()
+      .int()
+      .min(0)
+      .default(50_000)
+      .describe('Most templates kept; the least recently matched is evicted past it. 0 for no limit.'),
+    masks: z
+      .array(maskSchema)
+      .optional()
+      .describe('Masking rules, applied in order to each token. Default: the built-in set (IPs, UUIDs, hex, numbers, paths, URLs, durations…).'),
+    extraMasks: z
+      .array(maskSchema)
+      .default([])
+      .describe('Masking rules applied before the built-in (or configured) ones.'),
+    learn: z
+      .boolean()
+      .default(true)
+      .describe('Learn new templates (true) or only match known ones (false: unknown lines get no template id).'),
+  })
+  .describe('Template mining.');
+
+export type TemplatesConfig = z.infer<typeof templatesConfigSchema>;
