@@ -23,7 +23,7 @@ export const templatesConfigSchema = z
       .number()
       .min(0)
       .max(1)
-      .default(0.5)
+      .default(0.9)
       .describe('Least share of matching constant tokens for a line to join a template (Drain `sim_th`).'),
     maxChildren: z
       .number()

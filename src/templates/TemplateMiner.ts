@@ -1,0 +1,315 @@
+import type { TemplatesConfig } from '../config/templates.js';
+import { compileMasks, DEFAULT_MASKS, WILDCARD, type Mask, type MaskSpec } from './masks.js';
+import { templateIdOf } from './templateId.js';
+import { isVariableToken, maskTokens, splitMessage } from './tokenize.js';
+
+/** Options of {@link TemplateMiner}; the `templates` config slice, every field optional. */
+export type TemplateMinerOptions = Partial<Omit<TemplatesConfig, 'masks' | 'extraMasks'>> & {
+  /** Masks in order: built-in names or regex rules. Default {@link DEFAULT_MASKS}. */
+  masks?: readonly MaskSpec[];
+  /** Masks that run before `masks`. Default none. */
+  extraMasks?: readonly MaskSpec[];
+};
+
+/** One template (Drain: a log cluster). */
+export interface Template {
+  /** Stable id: a hash of `text` (see `templateIdOf`). */
+  readonly id: string;
+  /** The template with `<*>` for variables, spacing as in the first message. */
+  readonly text: string;
+  /** Messages matched so far. */
+  readonly count: number;
+  /** Earlier ids of this template, before it was generalised (newest last). */
+  readonly previousIds: readonly string[];
+}
+
+/** What {@link TemplateMiner.add} and {@link TemplateMiner.match} return. */
+export interface MatchResult {
+  templateId: string;
+  template: string;
+  /** `created`: a new template; `updated`: an existing one was generalised; `matched`: unchanged. */
+  change: 'created' | 'updated' | 'matched';
+}
+
+/** Internal cluster state; `tokens` are masked template tokens. */
+export interface Cluster {
+  id: string;
+  text: string;
+  tokens: string[];
+  seps: string[];
+  count: number;
+  previousIds: string[];
+  /** Prefix-tree path the cluster was filed under. */
+  path: string[];
+  leaf: Leaf;
+}
+
+interface Node {
+  children: Map<string, Node>;
+}
+
+interface Leaf extends Node {
+  clusters: Cluster[];
+}
+
+const DEFAULTS = {
+  depth: 4,
+  similarityThreshold: 0.9,
+  maxChildren: 100,
+  maxClusters: 50_000,
+  learn: true,
+} as const;
+
+/**
+ * Online template miner in the Drain family (He et al., ICWS'17; Drain3): masks variables in each
+ * token, files messages in a fixed-depth prefix tree by token count and leading tokens, and joins a
+ * message to the most similar template of its leaf when at least `similarityThreshold` of the
+ * positions agree, generalising the positions that differ to `<*>`. The least recently matched
+ * template is evicted beyond `maxClusters`. With `learn: false` it only matches.
+ */
+export class TemplateMiner {
+  readonly depth: number;
+  readonly similarityThreshold: number;
+  readonly maxChildren: number;
+  readonly maxClusters: number;
+  learn: boolean;
+  /** The mask specs in effect, in order (for snapshots). */
+  readonly maskSpecs: readonly MaskSpec[];
+
+  private readonly tokenMasks: Mask[];
+  private readonly messageMasks: Mask[];
+  private readonly root = new Map<number, Node>();
+  // Insertion order is recency order: a matched cluster is moved to the end, so the first entry
+  // is the least recently used one.
+  private readonly clusters = new Map<string, Cluster>();
+  private evictedCount = 0;
+
+  constructor(options: TemplateMinerOptions = {}) {
+    this.depth = options.depth ?? DEFAULTS.depth;
+    this.similarityThreshold = options.similarityThreshold ?? DEFAULTS.similarityThreshold;
+    this.maxChildren = options.maxChildren ?? DEFAULTS.maxChildren;
+    this.maxClusters = options.maxClusters ?? DEFAULTS.maxClusters;
+    this.learn = options.learn ?? DEFAULTS.learn;
+    this.maskSpecs = [...(options.extraMasks ?? []), ...(options.masks ?? DEFAULT_MASKS)];
+    const masks = compileMasks(this.maskSpecs);
+    this.tokenMasks = masks.filter((m) => m.scope === 'token');
+    this.messageMasks = masks.filter((m) => m.scope === 'message');
+  }
+
+  /** Number of templates held. */
+  get size(): number {
+    return this.clusters.size;
+  }
+
+  /** Templates evicted so far because `maxClusters` was reached. */
+  get evictions(): number {
+    return this.evictedCount;
+  }
+
+  /** Mines one message: matches it to a template, learning a new or more general one as needed. */
+  add(message: string): MatchResult | undefined {
+    const { tokens, seps } = this.tokenize(message);
+    const leafPath = this.routeTokens(tokens);
+    const existing = this.bestIn(this.findLeaf(tokens.length, leafPath), tokens, this.similarityThreshold);
+    if (existing) {
+      if (!this.learn) return this.touch(existing, 'matched');
+      return this.touch(existing, this.generalise(existing, tokens) ? 'updated' : 'matched');
+    }
+    if (!this.learn) return undefined;
+    return this.create(tokens, seps, leafPath);
+  }
+
+  /**
+   * Finds the template of a message without learning: every constant token of the template must
+   * be present (`<*>` matches anything). Returns undefined for a message no template covers.
+   */
+  match(message: string): MatchResult | undefined {
+    const { tokens } = this.tokenize(message);
+    const cluster = this.bestIn(this.findLeaf(tokens.length, this.routeTokens(tokens)), tokens, 1);
+    return cluster ? this.touch(cluster, 'matched') : undefined;
+  }
+
+  /** A message as templates see it: message masks, whitespace split, token masks. */
+  tokenize(message: string): { tokens: string[]; seps: string[] } {
+    let text = message;
+    for (const mask of this.messageMasks) {
+      if (mask.hints.length > 0 && !mask.hints.some((hint) => text.includes(hint))) continue;
+      text = mask.apply(text);
+    }
+    const { tokens, seps } = splitMessage(text);
+    return { tokens: maskTokens(tokens, this.tokenMasks), seps };
+  }
+
+  /** All templates, most frequent first. */
+  templates(): Template[] {
+    return [...this.clusters.values()]
+      .map((c) => ({ id: c.id, text: c.text, count: c.count, previousIds: [...c.previousIds] }))
+      .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text));
+  }
+
+  /** The template with this id (current or earlier), or undefined. */
+  get(id: string): Template | undefined {
+    const cluster = this.clusters.get(id) ?? [...this.clusters.values()].find((c) => c.previousIds.includes(id));
+    return cluster && { id: cluster.id, text: cluster.text, count: cluster.count, previousIds: [...cluster.previousIds] };
+  }
+
+  /** Internal state for snapshots. */
+  clusterStates(): Iterable<Cluster> {
+    return this.clusters.values();
+  }
+
+  /** Restores one cluster from a snapshot (used by `loadSnapshot`). */
+  restoreCluster(state: { tokens: string[]; seps: string[]; count: number; previousIds: string[]; path: string[] }): void {
+    const leaf = this.leafFor(state.tokens.length, state.path);
+    const text = renderTemplate(state.tokens, state.seps);
+    const cluster: Cluster = { ...state, id: templateIdOf(text), text, leaf };
+    leaf.clusters.push(cluster);
+    this.clusters.set(cluster.id, cluster);
+  }
+
+  private touch(cluster: Cluster, change: MatchResult['change']): MatchResult {
+    cluster.count++;
+    this.clusters.delete(cluster.id);
+    this.clusters.set(cluster.id, cluster);
+    return { templateId: cluster.id, template: cluster.text, change };
+  }
+
+  private create(tokens: string[], seps: string[], path: string[]): MatchResult {
+    const leaf = this.leafFor(tokens.length, path);
+    const text = renderTemplate(tokens, seps);
+    const id = templateIdOf(text);
+    const same = this.clusters.get(id);
+    // Two leaves can hold equal template text (routing differs after generalisation); share it.
+    if (same) return this.touch(same, 'matched');
+    const cluster: Cluster = { id, text, tokens, seps: seps.slice(), count: 0, previousIds: [], path, leaf };
+    leaf.clusters.push(cluster);
+    this.clusters.set(id, cluster);
+    if (this.maxClusters > 0 && this.clusters.size > this.maxClusters) this.evictOldest();
+    const result = this.touch(cluster, 'created');
+    return result;
+  }
+
+  private evictOldest(): void {
+    const oldest = this.clusters.values().next().value;
+    if (!oldest) return;
+    this.clusters.delete(oldest.id);
+    const list = oldest.leaf.clusters;
+    list.splice(list.indexOf(oldest), 1);
+    this.evictedCount++;
+  }
+
+  /** Turns the positions where `tokens` differs from the template into `<*>`; true if it changed. */
+  private generalise(cluster: Cluster, tokens: string[]): boolean {
+    let changed = false;
+    const t = cluster.tokens;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] !== tokens[i] && t[i] !== WILDCARD) {
+        t[i] = WILDCARD;
+        changed = true;
+      }
+    }
+    if (!changed) return false;
+    const text = renderTemplate(t, cluster.seps);
+    const id = templateIdOf(text);
+    this.clusters.delete(cluster.id);
+    cluster.previousIds.push(cluster.id);
+    cluster.id = id;
+    cluster.text = text;
+    const other = this.clusters.get(id);
+    if (other && other !== cluster) {
+      // Generalising made it equal to another template: fold the other one in.
+      cluster.count += other.count;
+      cluster.previousIds.push(other.id, ...other.previousIds);
+      other.leaf.clusters.splice(other.leaf.clusters.indexOf(other), 1);
+    }
+    this.clusters.set(id, cluster);
+    return true;
+  }
+
+  /** The prefix-tree path of a message: its leading tokens, variables as `<*>`. */
+  private routeTokens(tokens: string[]): string[] {
+    const n = Math.min(tokens.length, this.depth - 2);
+    const path = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const token = tokens[i]!;
+      path[i] = token.includes(WILDCARD) ? WILDCARD : token;
+    }
+    return path;
+  }
+
+  private findLeaf(length: number, path: string[]): Leaf | undefined {
+    let node = this.root.get(length);
+    for (let i = 0; node && i < path.length; i++) {
+      node = node.children.get(path[i]!) ?? node.children.get(WILDCARD);
+    }
+    return node as Leaf | undefined;
+  }
+
+  /** The leaf for a new cluster, creating nodes; past `maxChildren` a token goes under `<*>`. */
+  private leafFor(length: number, path: string[]): Leaf {
+    let node: Node | undefined = this.root.get(length);
+    if (!node) {
+      node = newNode();
+      this.root.set(length, node);
+    }
+    for (let i = 0; i < path.length; i++) {
+      let token = path[i]!;
+      let child: Node | undefined = node.children.get(token);
+      if (!child) {
+        if (node.children.size >= this.maxChildren - 1 && token !== WILDCARD) token = WILDCARD;
+        child = node.children.get(token);
+        if (!child) {
+          child = newNode();
+          node.children.set(token, child);
+        }
+        path[i] = token;
+      }
+      node = child;
+    }
+    return node as Leaf;
+  }
+
+  private bestIn(leaf: Leaf | undefined, tokens: string[], threshold: number): Cluster | undefined {
+    if (!leaf) return undefined;
+    const vars = tokens.map(isVariableToken);
+    let best: Cluster | undefined;
+    let bestSim = -1;
+    let bestParams = -1;
+    const n = tokens.length;
+    for (const cluster of leaf.clusters) {
+      const t = cluster.tokens;
+      let same = 0;
+      let params = 0;
+      let bothVariable = 0;
+      for (let i = 0; i < n; i++) {
+        const a = t[i]!;
+        const b = tokens[i]!;
+        if (a === WILDCARD) params++;
+        if (vars[i] && (a === b || isVariableToken(a))) bothVariable++;
+        else if (a === b) same++;
+      }
+      // Similarity over the positions where either side holds a constant: a position that is a
+      // value on both sides (`<*>`, `<*>:<*>`) says nothing, so messages rich in masked values are
+      // not penalised as in Drain (same / n). In match mode a template `<*>` accepts any token.
+      const sim =
+        threshold >= 1 ? (n === 0 ? 1 : (same + params + bothVariable - Math.min(params, bothVariable)) / n) : n === bothVariable ? 1 : same / (n - bothVariable);
+      if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+        best = cluster;
+        bestSim = sim;
+        bestParams = params;
+      }
+    }
+    return best && bestSim >= threshold ? best : undefined;
+  }
+}
+
+function newNode(): Leaf {
+  return { children: new Map(), clusters: [] };
+}
+
+/** Joins template tokens with the spacing they were written with. */
+export function renderTemplate(tokens: readonly string[], seps: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < tokens.length; i++) out += (seps[i] ?? ' ') + tokens[i];
+  return out;
+}
