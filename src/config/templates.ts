@@ -3,11 +3,28 @@ import { z } from 'zod';
 /** One masking rule: every match of `pattern` in a token becomes `<*>` (or `replacement`). */
 export const maskSchema = z.strictObject({
   name: z.string().min(1).describe('Name shown in parameter extraction (e.g. `ip`, `uuid`).'),
-  pattern: z.string().min(1).describe('JavaScript regular expression (no slashes, no flags).'),
+  pattern: z
+    .string()
+    .min(1)
+    .refine((source) => {
+      try {
+        new RegExp(source, 'g');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid JavaScript regular expression')
+    .describe('JavaScript regular expression (no slashes, no flags), applied to the whole message.'),
   replacement: z.string().default('<*>').describe('What a match becomes in the template.'),
 });
 
 export type MaskRule = z.infer<typeof maskSchema>;
+
+/** A mask in config: the name of a built-in mask, or a regex rule. */
+export const maskSpecSchema = z.union([
+  z.string().min(1).describe('Name of a built-in mask: size, user, url, email, uuid, hostPort, hostname, ipv6, ipv4, mac, path, dateWord, hex, duration, number, keyValue.'),
+  maskSchema,
+]);
 
 /** The online template miner (Drain family). */
 export const templatesConfigSchema = z
@@ -38,13 +55,13 @@ export const templatesConfigSchema = z
       .default(50_000)
       .describe('Most templates kept; the least recently matched is evicted past it. 0 for no limit.'),
     masks: z
-      .array(maskSchema)
+      .array(maskSpecSchema)
       .optional()
-      .describe('Masking rules, applied in order to each token. Default: the built-in set (IPs, UUIDs, hex, numbers, paths, URLs, durations…).'),
+      .describe('Masks in the order they run: built-in names or regex rules. Default: size, user, url, email, uuid, hostPort, hostname, ipv6, ipv4, mac, path, dateWord, hex, duration, number.'),
     extraMasks: z
-      .array(maskSchema)
+      .array(maskSpecSchema)
       .default([])
-      .describe('Masking rules applied before the built-in (or configured) ones.'),
+      .describe('Masks run before `masks`, e.g. `{name: order, pattern: "ORD-[0-9]+"}` or the built-in `keyValue`.'),
     learn: z
       .boolean()
       .default(true)
