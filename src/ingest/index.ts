@@ -1,0 +1,14 @@
+export { makeLogEvent, type AttributeValue, type Attributes, type LogEvent } from './LogEvent.js';
+export { openByteSource, describeByteSource, type ByteSource, type OpenByteSourceOptions } from './byteSource.js';
+export { LineSplitter, type LineSink } from './lineSplitter.js';
+export { readLines, DEFAULT_MAX_LINE_BYTES, type ReadLinesOptions, type SourceLine, type WithStats } from './readLines.js';
+export { createReadStats, describeReadStats, recordIssue, type ReadIssue, type ReadIssueKind, type ReadStats } from './readStats.js';
+export { compileLogFormat, compileRegexFormat, type LineParser, type ParsedLine } from './logFormat.js';
+export { LOG_FORMAT_PRESETS, findPresetName } from './presets.js';
+export { resolveFormat, RAW_LINE_PARSER } from './resolveFormat.js';
+export { severityNumberOf, severityNumberOfNumber, SEVERITY } from './severity.js';
+export { parseTimestamp, epochToMillis } from './timestamp.js';
+export { decodeJsonLine, type DecodeResult } from './jsonLine.js';
+export { createHeaderEventBuilder, type HeaderEventBuilder } from './headerEvent.js';
+export { createLineDecoder, type LineDecoder, type LineDecoderOptions } from './lineDecoder.js';
+export { readLogEvents, readNumberedLogEvents, type NumberedLogEvent, type ReadLogEventsOptions } from './readLogEvents.js';
