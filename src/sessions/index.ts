@@ -1,0 +1,10 @@
+export { Sessionizer, type SessionizerHooks, type SessionizerStats, type SessionListener } from './Sessionizer.js';
+export { CLOSE_REASONS, type CloseReason, type Session } from './Session.js';
+export type { SessionKey, SessionKeyExtractor } from './SessionKeyExtractor.js';
+export { createKeyExtractor } from './createKeyExtractor.js';
+export { TraceIdKeyExtractor } from './TraceIdKeyExtractor.js';
+export { AttributeKeyExtractor } from './AttributeKeyExtractor.js';
+export { RegexKeyExtractor } from './RegexKeyExtractor.js';
+export { TimeWindowKeyExtractor } from './TimeWindowKeyExtractor.js';
+export { CountWindowKeyExtractor } from './CountWindowKeyExtractor.js';
+export { serviceOf, UNKNOWN_SERVICE } from './serviceOf.js';
