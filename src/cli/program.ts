@@ -1,0 +1,24 @@
+import { Command, Option } from 'commander';
+import { configCommand } from './commands/config.js';
+import { demoCommand } from './commands/demo.js';
+import { parseCommand } from './commands/parse.js';
+import { synthCommand } from './commands/synth.js';
+import { collect } from './context.js';
+
+/** The `logtriage` command line. */
+export function buildProgram(): Command {
+  const program = new Command('logtriage')
+    .description('find anomalies in log streams and explain them')
+    .version('0.1.0')
+    .option('-c, --config <file>', 'YAML or JSON config file (default: $LOGTRIAGE_CONFIG)')
+    .option('--set <section.field=value>', 'override one config field, e.g. --set templates.depth=5 (repeatable)', collect, [])
+    .addOption(new Option('--log-level <level>', 'structured log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']))
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError();
+  program.addCommand(demoCommand());
+  program.addCommand(parseCommand());
+  program.addCommand(synthCommand());
+  program.addCommand(configCommand());
+  return program;
+}
+
