@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../src/cli/program.js';
+import { ConfigError } from '../../src/util/errors.js';
+
+/** Runs the CLI in-process and returns what it wrote to stdout and stderr. */
+async function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const program = buildProgram().exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync(['node', 'logtriage', ...args]);
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return { stdout, stderr };
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'logtriage-cli-'));
+}
+
+const HDFS_LINES = [
+  '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating',
+  '081109 203807 222 INFO dfs.DataNode$PacketResponder: PacketResponder 0 for block blk_-6952295868487656571 terminating',
+  '081109 204005 35 INFO dfs.FSNamesystem: BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.251.73.220:50010 is added to blk_7128370237687728475 size 67108864',
+  '081109 204015 308 INFO dfs.DataNode$PacketResponder: PacketResponder 2 for block blk_8229193803249955061 terminating',
+  '081109 204106 329 INFO dfs.DataNode$PacketResponder: PacketResponder 2 for block blk_-6670958622368987959 terminating',
+];
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('logtriage parse', () => {
+  it('prints the templates of a file with counts, most frequent first', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'hdfs.log');
+    writeFileSync(file, `${HDFS_LINES.join('\n')}\n`);
+    const { stdout, stderr } = await run('parse', file, '--format', 'HDFS', '--quiet');
+    const rows = stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/count\s+share\s+template id\s+template/);
+    expect(rows[1]).toMatch(/^\s*4\s+80\.0%\s+[0-9a-f]{16}\s+PacketResponder <\*> for block blk_<\*> terminating$/);
+    expect(rows[2]).toContain('BLOCK* NameSystem.addStoredBlock: blockMap updated: <*>:<*> is added to blk_<*> size <*>');
+    expect(stderr).toContain('read 5 lines: 5 events');
+  });
+
+  it('writes a snapshot that a later match-only run uses', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'hdfs.log');
+    const snapshot = join(dir, 'templates.json');
+    writeFileSync(file, `${HDFS_LINES.join('\n')}\n`);
+    await run('parse', file, '--format', 'HDFS', '--quiet', '--out', snapshot);
+    expect(JSON.parse(readFileSync(snapshot, 'utf8'))).toMatchObject({ format: 'logtriage.templates', version: 1 });
+
+    const other = join(dir, 'other.log');
+    writeFileSync(other, `${HDFS_LINES[0]}\n081109 203615 148 INFO dfs.DataNode: a line never seen before\n`);
+    const { stdout, stderr } = await run('parse', other, '--format', 'HDFS', '--quiet', '--snapshot', snapshot, '--match-only', '--json');
+    const result = JSON.parse(stdout) as { templates: { text: string; count: number }[] };
+    expect(result.templates.find((t) => t.text.startsWith('PacketResponder'))?.count).toBe(5);
+    expect(result.templates.some((t) => t.text.includes('never seen'))).toBe(false);
+    expect(stderr).toContain('1 lines matched no template');
+  });
+});
+
+describe('logtriage config print', () => {
+  it('prints the effective config with flags merged in', async () => {
+    const { stdout } = await run('--set', 'templates.depth=6', 'config', 'print', '--json');
+    const config = JSON.parse(stdout) as { templates: { depth: number; similarityThreshold: number } };
+    expect(config.templates.depth).toBe(6);
+    expect(config.templates.similarityThreshold).toBe(0.9);
+  });
+
+  it('stops with a ConfigError naming the field of an invalid file', async () => {
+    const file = join(tempDir(), 'bad.yaml');
+    writeFileSync(file, 'sessions:\n  idleTimeoutMs: -5\n');
+    await expect(run('--config', file, 'config', 'print')).rejects.toThrow(ConfigError);
+    await expect(run('--config', file, 'config', 'print')).rejects.toThrow(/sessions\.idleTimeoutMs/);
+  });
+});
+
+describe('logtriage --help', () => {
+  it('describes every command', () => {
+    const program = buildProgram();
+    for (const command of program.commands) {
+      expect(command.description(), command.name()).not.toBe('');
+      expect(command.helpInformation()).toContain(`Usage: logtriage ${command.name()}`);
+    }
+  });
+});
