@@ -82,7 +82,7 @@ export const BUILTIN_MASK_SOURCES: Readonly<Record<string, string>> = {
   // eight groups, or a compressed form with "::" and at least one group, not inside a word
   ipv6: String.raw`(?<![\w:])(?:(?:${HEX4}:){7}${HEX4}|(?:${HEX4}(?::${HEX4})*)?::(?:${HEX4}(?::${HEX4})*)?)(?![\w:])(?<=[0-9a-fA-F:]*\d[0-9a-fA-F:]*)`,
   ipv4: String.raw`(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?![\d.]*\d)`,
-  mac: String.raw`(?<![\w:])[0-9a-fA-F]{2}(?:[:-][0-9a-fA-F]{2}){5}(?![\w:])`,
+  mac: String.raw`(?<![\w:])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}(?![\w:])`,
   // a host name right before :port
   hostPort: String.raw`(?<![\w.-])[A-Za-z][\w-]*(?:\.[\w-]+)+(?=:\d+(?!\d))`,
   // a DNS name: ends in a common top-level domain, or has a digit and ends in a letter label
@@ -105,7 +105,7 @@ const BUILTIN_NEEDS: Readonly<Record<string, number>> = {
   uuid: CH.dash | CH.digit,
   ipv6: CH.colon,
   ipv4: CH.dot | CH.digit,
-  mac: CH.digit,
+  mac: CH.digit | CH.colon,
   hostPort: CH.dot | CH.colon | CH.digit,
   hostname: CH.dot,
   hex: CH.digit,
