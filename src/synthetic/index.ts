@@ -1,0 +1,12 @@
+export { ANOMALY_CATEGORIES, SEQUENCE_CATEGORIES, FLOW_NAMES, LEVELS } from './types.js';
+export type { AnomalyCategory, SequenceCategory, FlowName, Language, LanguageOption, Level, SyntheticSequence } from './types.js';
+export { generateSequences, iterateSequences, MIN_LINES, MAX_LINES } from './generateSequences.js';
+export { syntheticOptionsSchema, resolveSyntheticOptions, type SyntheticOptions, type ResolvedSyntheticOptions } from './options.js';
+export { splitStratified, DEFAULT_SPLIT_RATIOS, type SplitRatios, type Splits } from './split.js';
+export { writeDataset, DATASET_FORMATS, type DatasetFormat, type WriteDatasetOptions, type WrittenFile } from './writeDataset.js';
+export { formatLogLine, lineRows, labelRow, LINE_CSV_COLUMNS, LABEL_CSV_COLUMNS } from './format.js';
+export { buildTopology, SERVICE_NAMES, MIN_SERVICES, MAX_SERVICES, type ServiceName, type Service, type Topology } from './topology.js';
+export { MESSAGES_EN, type MessageKey, type MessageCatalog } from './messages.js';
+export { MESSAGES_ZH } from './messages.zh.js';
+export { renderMessage, placeholders, CATALOGS } from './render.js';
+export { Random, hashString } from './random.js';
