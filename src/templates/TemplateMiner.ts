@@ -283,16 +283,15 @@ export class TemplateMiner {
       let bothVariable = 0;
       for (let i = 0; i < n; i++) {
         const a = t[i]!;
-        const b = tokens[i]!;
         if (a === WILDCARD) params++;
-        if (vars[i] && (a === b || isVariableToken(a))) bothVariable++;
-        else if (a === b) same++;
+        if (vars[i] && (a === tokens[i] || isVariableToken(a))) bothVariable++;
+        else if (a === tokens[i]) same++;
       }
       // Similarity over the positions where either side holds a constant: a position that is a
       // value on both sides (`<*>`, `<*>:<*>`) says nothing, so messages rich in masked values are
-      // not penalised as in Drain (same / n). In match mode a template `<*>` accepts any token.
-      const sim =
-        threshold >= 1 ? (n === 0 ? 1 : (same + params + bothVariable - Math.min(params, bothVariable)) / n) : n === bothVariable ? 1 : same / (n - bothVariable);
+      // not penalised as in Drain (same / n). In match mode every position must agree, a template
+      // `<*>` accepting any token.
+      const sim = threshold >= 1 ? matchShare(t, tokens, vars) : n === bothVariable ? 1 : same / (n - bothVariable);
       if (sim > bestSim || (sim === bestSim && params > bestParams)) {
         best = cluster;
         bestSim = sim;
@@ -301,6 +300,17 @@ export class TemplateMiner {
     }
     return best && bestSim >= threshold ? best : undefined;
   }
+}
+
+/** Share of positions where a template accepts a message's token (match mode). */
+function matchShare(template: readonly string[], tokens: readonly string[], vars: readonly boolean[]): number {
+  if (tokens.length === 0) return 1;
+  let ok = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const a = template[i]!;
+    if (a === WILDCARD || a === tokens[i] || (vars[i] && isVariableToken(a))) ok++;
+  }
+  return ok / tokens.length;
 }
 
 function newNode(): Leaf {

@@ -76,7 +76,7 @@ const HEX4 = '[0-9a-fA-F]{1,4}';
  */
 export const BUILTIN_MASK_SOURCES: Readonly<Record<string, string>> = {
   // scheme://anything up to whitespace or a quote
-  url: String.raw`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`,
+  url: String.raw`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>\])]+`,
   email: String.raw`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`,
   uuid: String.raw`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`,
   // eight groups, or a compressed form with "::" and at least one group, not inside a word
@@ -91,7 +91,7 @@ export const BUILTIN_MASK_SOURCES: Readonly<Record<string, string>> = {
   dateWord: String.raw`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$`,
   hex: String.raw`(?<![\w])(?:0[xX][0-9a-fA-F]+|(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,})(?![\w])`,
   // absolute Unix paths of two or more segments, and Windows paths
-  path: String.raw`(?<![\w:/.])(?:(?:/[^\s/"'()<>,;]+){2,}/?|[A-Za-z]:\\[^\s"']+)`,
+  path: String.raw`(?<![\w:/.])(?:(?:/(?:<\*>|[^\s/"'()<>,;])+){2,}/?|[A-Za-z]:\\[^\s"']+)`,
   duration: String.raw`(?<![\w.])\d+(?:\.\d+)?(?:ns|us|µs|ms|s|sec|secs|seconds|min|mins|h|hrs)(?![\w])`,
   // key=value: the value up to a separator
   keyValue: String.raw`(?<==)[^\s,;&)\]}]+`,
@@ -127,7 +127,7 @@ export const BUILTIN_MESSAGE_MASK_SOURCES: Readonly<Record<string, string>> = {
   // names are values, and personal data. `user=alice` is key=value, left to the keyValue mask.
   user: String.raw`(?<=\b(?:[Uu]ser|USER|[Uu]sername|[Ll]ogin(?: name)?):? )(?=[A-Za-z_])(?!(?:unknown|name|id|is|has|was|not|with|from|for|to|in|on|the|a)\b)[A-Za-z_][\w.$-]*(?![\w(])`,
   // a data size with its unit, `2.1 KB`, `512MiB`: one value although often written as two tokens
-  size: String.raw`(?<![\w.])\d+(?:\.\d+)?\s?(?:[KMGTPE]i?B|[kKMGTP]b)(?![\w])`,
+  size: String.raw`(?<![\w.])\d+(?:\.\d+)?\s?(?:[KMGTPE]i?B|B|[kKMGTP]b)(?![\w])`,
 };
 
 /** Names of the built-in masks that run by default, in order. `keyValue` is available but off. */

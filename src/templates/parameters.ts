@@ -1,7 +1,7 @@
 import { WILDCARD } from './masks.js';
 import { splitMessage } from './tokenize.js';
 
-/** One variable of a message: its value and the index of its token in the message. */
+/** One variable of a message: its value and the index of the token where it starts. */
 export interface Parameter {
   value: string;
   tokenIndex: number;
@@ -9,45 +9,45 @@ export interface Parameter {
 
 const cache = new Map<string, RegExp>();
 
-function tokenPattern(templateToken: string): RegExp {
-  let re = cache.get(templateToken);
+/** The template as an anchored regex: literals escaped, whitespace runs flexible, `<*>` lazy groups. */
+function templatePattern(template: string): RegExp {
+  let re = cache.get(template);
   if (!re) {
-    const source = templateToken
+    const source = template
+      .trim()
       .split(WILDCARD)
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'))
       .join('(.*?)');
-    re = new RegExp(`^${source}$`, 's');
+    re = new RegExp(`^\\s*${source}\\s*$`, 'sd');
     if (cache.size > 10_000) cache.clear();
-    cache.set(templateToken, re);
+    cache.set(template, re);
   }
   return re;
 }
 
 /**
- * The values behind the `<*>` of a template in a message of that template, token by token
- * (`blk_<*>` on `blk_-42` gives `-42`). Returns undefined when the message does not fit the
- * template (another token count, or a literal that differs).
+ * The values behind the `<*>` of a template in a message of that template, in order
+ * (`blk_<*>` on `blk_-42` gives `-42`; a size `17.7 GB` is one value although it spans two
+ * tokens). Returns undefined when the message does not fit the template.
  */
 export function extractParameters(template: string, message: string): Parameter[] | undefined {
-  const templateTokens = splitMessage(template).tokens;
-  const tokens = splitMessage(message).tokens;
-  if (templateTokens.length !== tokens.length) return undefined;
-  const parameters: Parameter[] = [];
+  const m = templatePattern(template).exec(message);
+  if (!m?.indices) return undefined;
+  // Token index of each character offset: the number of whitespace-separated tokens before it.
+  const starts: number[] = [];
+  let offset = 0;
+  const { tokens, seps } = splitMessage(message);
   for (let i = 0; i < tokens.length; i++) {
-    const t = templateTokens[i]!;
-    const token = tokens[i]!;
-    if (!t.includes(WILDCARD)) {
-      if (t !== token) return undefined;
-      continue;
-    }
-    const m = tokenPattern(t).exec(token);
-    // A masked value may span what the template shows as literal (a size `2.1 KB` is one value,
-    // two tokens): then the whole token is the value.
-    if (!m) {
-      parameters.push({ value: token, tokenIndex: i });
-      continue;
-    }
-    for (const value of m.slice(1)) parameters.push({ value: value ?? '', tokenIndex: i });
+    offset = message.indexOf(tokens[i]!, offset + (i === 0 ? 0 : seps[i]!.length - 1));
+    starts.push(offset);
+    offset += tokens[i]!.length;
+  }
+  const parameters: Parameter[] = [];
+  for (let g = 1; g < m.length; g++) {
+    const at = m.indices[g]?.[0] ?? 0;
+    let tokenIndex = 0;
+    while (tokenIndex + 1 < starts.length && starts[tokenIndex + 1]! <= at) tokenIndex++;
+    parameters.push({ value: m[g] ?? '', tokenIndex });
   }
   return parameters;
 }

@@ -143,14 +143,6 @@ describe('TemplateMiner', () => {
       }
     });
 
-    // KNOWN BUG (src/templates/TemplateMiner.ts, bestIn, threshold >= 1): this test fails until
-    // it is fixed. match() scores (same + params + bothVariable - min(params, bothVariable)) / n;
-    // the min() is meant to stop counting twice a position that is `<*>` in the template and a
-    // value in the message, but it subtracts across different positions. Here `spawn` faces the
-    // template's `<*>` (params 1) while `<*>]` and `<*>.<*>` are values on both sides
-    // (bothVariable 2): (9 + 1 + 2 - 1) / 12 < 1, so match() returns undefined for the very lines
-    // the template was learnt from. A per-position test (a === '<*>' || a === b || both variable)
-    // fixes it.
     it('match() finds a generalised template for the lines that built it', () => {
       const miner = new TemplateMiner();
       miner.add(SPAWN);

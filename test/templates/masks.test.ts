@@ -88,12 +88,6 @@ describe('built-in masks', () => {
     expect(templateOf('mounted /etc read-only')).toBe('mounted /etc read-only');
   });
 
-  // KNOWN BUG (src/templates/masks.ts, DEFAULT_MASKS order and the `path` source): this test
-  // fails until it is fixed. `uuid` (and `hex`) run before `path`, and a path segment may not
-  // contain `<`, so the path mask stops at the wildcard the uuid mask wrote and the template gets
-  // two wildcards in a row: OpenStack `.../instances/<uuid>_del` → `<*><*>_del`, Spark
-  // `.../blockmgr-<uuid>` → `<*><*>` (the literal `blockmgr-` is swallowed). extractParameters
-  // then returns an empty first value. Real Loghub lines (OpenStack E4, E24; Spark E7).
   it('masks a path that ends in a UUID without writing two wildcards in a row', () => {
     for (const line of [
       '[instance: b9000564-fe1a-409b-b8cc-1e88b294cd1d] Deleting instance files /var/lib/nova/instances/b9000564-fe1a-409b-b8cc-1e88b294cd1d_del',

@@ -55,11 +55,6 @@ describe('extractParameters', () => {
     expect(extractParameters(template, '用户 977 登录成功，耗时 12ms')?.map((p) => p.value)).toEqual(['977', '12ms']);
   });
 
-  // KNOWN BUG (src/templates/parameters.ts): this test fails until it is fixed. A message mask
-  // (the built-in `size`, or a regex rule from config) turns a value written as several tokens
-  // (`17.7 GB`) into one `<*>`, so the template has fewer tokens than the message, and
-  // extractParameters returns undefined at its token-count check before the fallback meant for
-  // this case ("the whole token is the value") is reached. Real Spark line (Loghub E18).
   it('returns a data size written as two tokens as one value', () => {
     const line = 'MemoryStore started with capacity 17.7 GB';
     const { template } = new TemplateMiner().add(line)!;
