@@ -8,7 +8,7 @@ export type ByteSource = string | NodeJS.ReadableStream | AsyncIterable<Uint8Arr
 
 /** Options of {@link openByteSource}. */
 export interface OpenByteSourceOptions {
-  /** Bytes read from a file at a time. Default 1 MiB: fewer, larger reads are faster. */
+  /** Bytes read from a file at a time. Default 256 KiB (measured fastest: larger batches of lines outlive the young GC generation). */
   readChunkBytes?: number;
   /** Standard input, for the `-` source. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream;
@@ -61,7 +61,7 @@ export async function* openByteSource(source: ByteSource, options: OpenByteSourc
   const name = describeByteSource(source);
   let stream: AsyncIterable<Uint8Array | string>;
   if (source === '-') stream = options.stdin ?? process.stdin;
-  else if (typeof source === 'string') stream = createReadStream(source, { highWaterMark: options.readChunkBytes ?? 1024 * 1024 });
+  else if (typeof source === 'string') stream = createReadStream(source, { highWaterMark: options.readChunkBytes ?? 256 * 1024 });
   else stream = source as AsyncIterable<Uint8Array | string>;
 
   const chunks = asBuffers(stream)[Symbol.asyncIterator]();
@@ -82,7 +82,7 @@ export async function* openByteSource(source: ByteSource, options: OpenByteSourc
       yield* prepend(head, chunks);
       return;
     }
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: 64 * 1024 });
     // pipeline forwards a failure of either side to the gunzip stream, where the loop below sees
     // it, and closes the source when the loop stops early.
     handedOff = true;

@@ -1,13 +1,14 @@
 import type { Attributes, LogEvent } from './LogEvent.js';
 import type { LineParser, ParsedLine } from './logFormat.js';
 import { severityNumberOf } from './severity.js';
-import { parseTimestamp } from './timestamp.js';
+import { TimestampParser } from './timestamp.js';
 
 /** Header fields read as the severity, by preference (case-insensitive). */
 const SEVERITY_FIELDS = ['level', 'severity', 'type'];
 /** Header fields read as (parts of) the timestamp (case-insensitive). */
 const TIME_FIELDS = new Set(['date', 'time', 'timestamp', 'datetime', 'month', 'day', 'year']);
 const EPOCH_DIGITS = /^\d{9,19}(?:\.\d+)?$/;
+const MAX_CACHED_LEVELS = 256;
 
 /** Turns a parsed header line into a `LogEvent`. */
 export type HeaderEventBuilder = (parsed: ParsedLine, observedTime: number) => LogEvent;
@@ -28,18 +29,21 @@ export function createHeaderEventBuilder(parser: LineParser, resource: Attribute
   const severityField = severityIndex === undefined ? undefined : names[severityIndex];
   const timeFields = names.filter((_, i) => TIME_FIELDS.has(lower[i]!));
   const hasResource = Object.keys(resource).length > 0;
+  const timestamps = new TimestampParser();
+  const severities = new Map<string, number>();
   // The combination of time fields that parsed last time is tried first: a file keeps its layout.
   let preferred: readonly string[] = timeFields;
 
   function tryFields(fields: Record<string, string>, chosen: readonly string[], reference: number): number | undefined {
-    const values: string[] = [];
+    let text: string | undefined;
     for (const name of chosen) {
       const value = fields[name];
-      if (value !== undefined) values.push(value);
+      if (value !== undefined) text = text === undefined ? value : `${text} ${value}`;
     }
-    return values.length === 0 ? undefined : parseTimestamp(values.join(' '), reference);
+    return text === undefined ? undefined : timestamps.parse(text, reference);
   }
 
+  /** The timestamp of the line and the time fields it was read from (`used`), or undefined. */
   function timestampOf(fields: Record<string, string>, reference: number): { at: number; used: readonly string[] } | undefined {
     if (timeFields.length === 0) return undefined;
     const first = tryFields(fields, preferred, reference);
@@ -63,15 +67,39 @@ export function createHeaderEventBuilder(parser: LineParser, resource: Attribute
     return undefined;
   }
 
+  function severityOf(level: string): number {
+    let number = severities.get(level);
+    if (number === undefined) {
+      number = severityNumberOf(level);
+      // A level column has a handful of values; a bound keeps a misconfigured format from growing this.
+      if (severities.size < MAX_CACHED_LEVELS) severities.set(level, number);
+    }
+    return number;
+  }
+
+  // What each field becomes, decided once: 0 an attribute, 1 a time field, 2 the severity field.
+  const roles = names.map((name) => (name === severityField ? 2 : timeFields.includes(name) ? 1 : 0));
+
   return (parsed, observedTime) => {
     const { fields } = parsed;
     const time = timestampOf(fields, observedTime);
-    const level = severityField === undefined ? undefined : fields[severityField]?.trim();
-    const severityNumber = level ? severityNumberOf(level) : 0;
     const attributes: Attributes = {};
-    for (const name of names) {
+    let severityNumber = 0;
+    let severityText = '';
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const value = fields[name];
-      if (value === undefined || (name === severityField && severityNumber > 0) || time?.used.includes(name)) continue;
+      if (value === undefined) continue;
+      const role = roles[i];
+      if (role === 2) {
+        severityNumber = severityOf(value);
+        if (severityNumber > 0) {
+          severityText = value.trim();
+          continue;
+        }
+      } else if (role === 1 && time !== undefined && (time.used === timeFields || time.used.includes(name))) {
+        continue;
+      }
       attributes[name] = value;
     }
     return {
@@ -79,7 +107,7 @@ export function createHeaderEventBuilder(parser: LineParser, resource: Attribute
       observedTime,
       body: parsed.content,
       severityNumber,
-      severityText: severityNumber > 0 ? level! : '',
+      severityText,
       attributes,
       resource: hasResource ? { ...resource } : {},
     };

@@ -21,7 +21,7 @@ export interface ReadLinesOptions {
   stats?: ReadStats;
   /** Standard input, for the `-` source. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream;
-  /** Bytes read from a file at a time. Default 1 MiB. */
+  /** Bytes read from a file at a time. Default 256 KiB. */
   readChunkBytes?: number;
 }
 
@@ -52,7 +52,7 @@ function plural(n: number, word: string): string {
 
 /** Decodes, classifies and counts the lines of the splitter; collects the kept ones in `batch`. */
 class LineClassifier {
-  readonly batch: SourceLine[] = [];
+  batch: SourceLine[] = [];
   private lineNumber = 0;
 
   constructor(
@@ -103,26 +103,25 @@ export function withStats<T>(generator: AsyncGenerator<T, void, undefined>, stat
   return Object.assign(generator, { stats });
 }
 
-async function* iterate(source: ByteSource, options: ReadLinesOptions, stats: ReadStats, countEvents: boolean): AsyncGenerator<SourceLine, void, undefined> {
+/**
+ * The kept lines of `source` a chunk at a time (one array per chunk read, never empty), counting
+ * into `stats` everything but `events`: the building block of the readers, which then pay for one
+ * async step per chunk rather than per line.
+ */
+export async function* readLineBatches(source: ByteSource, options: ReadLinesOptions, stats: ReadStats): AsyncGenerator<SourceLine[], void, undefined> {
   const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   const classifier = new LineClassifier(stats, describeByteSource(source));
-  const batch = classifier.batch;
   const byteOptions = { ...(options.stdin ? { stdin: options.stdin } : {}), ...(options.readChunkBytes ? { readChunkBytes: options.readChunkBytes } : {}) };
   for await (const chunk of openByteSource(source, byteOptions)) {
     splitter.push(chunk, classifier.accept);
-    // Lines are yielded a chunk at a time; the batch is emptied before the next chunk is split.
-    for (let i = 0; i < batch.length; i++) {
-      if (countEvents) stats.events++;
-      yield batch[i]!;
+    if (classifier.batch.length > 0) {
+      const batch = classifier.batch;
+      classifier.batch = [];
+      yield batch;
     }
-    batch.length = 0;
   }
   splitter.end(classifier.accept);
-  for (const item of batch) {
-    if (countEvents) stats.events++;
-    yield item;
-  }
-  batch.length = 0;
+  if (classifier.batch.length > 0) yield classifier.batch;
 }
 
 /**
@@ -136,10 +135,13 @@ async function* iterate(source: ByteSource, options: ReadLinesOptions, stats: Re
  */
 export function readLines(source: ByteSource, options: ReadLinesOptions = {}): WithStats<SourceLine> {
   const stats = options.stats ?? createReadStats();
-  return withStats(iterate(source, options, stats, true), stats);
-}
-
-/** Like {@link readLines} but leaves `stats.events` alone: for readers that count events themselves. */
-export function iterateLines(source: ByteSource, options: ReadLinesOptions, stats: ReadStats): AsyncGenerator<SourceLine, void, undefined> {
-  return iterate(source, options, stats, false);
+  async function* lines(): AsyncGenerator<SourceLine, void, undefined> {
+    for await (const batch of readLineBatches(source, options, stats)) {
+      for (const line of batch) {
+        stats.events++;
+        yield line;
+      }
+    }
+  }
+  return withStats(lines(), stats);
 }

@@ -2,7 +2,7 @@ import { ingestConfigSchema } from '../config/ingest.js';
 import type { ByteSource } from './byteSource.js';
 import type { Attributes, LogEvent } from './LogEvent.js';
 import { createLineDecoder, type LineDecoder } from './lineDecoder.js';
-import { iterateLines, withStats, type ReadLinesOptions, type WithStats } from './readLines.js';
+import { readLineBatches, withStats, type ReadLinesOptions, type WithStats } from './readLines.js';
 import { createReadStats, recordIssue, type ReadStats } from './readStats.js';
 
 /** Options of {@link readLogEvents}. */
@@ -24,16 +24,16 @@ export interface NumberedLogEvent {
 
 const DEFAULT_FORMAT = ingestConfigSchema.parse({}).format;
 
-async function* decodeLines(source: ByteSource, options: ReadLogEventsOptions, decoder: LineDecoder, stats: ReadStats): AsyncGenerator<NumberedLogEvent, void, undefined> {
+async function* decodeLines(source: ByteSource, options: ReadLogEventsOptions, decoder: LineDecoder, stats: ReadStats): AsyncGenerator<NumberedLogEvent[], void, undefined> {
   const now = options.now ?? Date.now;
-  for await (const { line, lineNumber } of iterateLines(source, options, stats)) {
-    const result = decoder.decode(line, now());
-    if (!result.ok) {
-      recordIssue(stats, 'malformed', lineNumber, result.reason);
-      continue;
+  for await (const batch of readLineBatches(source, options, stats)) {
+    const decoded: NumberedLogEvent[] = [];
+    for (const { line, lineNumber } of batch) {
+      const result = decoder.decode(line, now());
+      if (result.ok) decoded.push({ event: result.event, lineNumber });
+      else recordIssue(stats, 'malformed', lineNumber, result.reason);
     }
-    stats.events++;
-    yield { event: result.event, lineNumber };
+    yield decoded;
   }
 }
 
@@ -54,7 +54,12 @@ function prepare(options: ReadLogEventsOptions): { decoder: LineDecoder; stats: 
 export function readLogEvents(source: ByteSource, options: ReadLogEventsOptions = {}): WithStats<LogEvent> {
   const { decoder, stats } = prepare(options);
   async function* events(): AsyncGenerator<LogEvent, void, undefined> {
-    for await (const { event } of decodeLines(source, options, decoder, stats)) yield event;
+    for await (const batch of decodeLines(source, options, decoder, stats)) {
+      for (const { event } of batch) {
+        stats.events++;
+        yield event;
+      }
+    }
   }
   return withStats(events(), stats);
 }
@@ -62,5 +67,13 @@ export function readLogEvents(source: ByteSource, options: ReadLogEventsOptions 
 /** Like {@link readLogEvents}, with each event's line number (to line events up with labels). */
 export function readNumberedLogEvents(source: ByteSource, options: ReadLogEventsOptions = {}): WithStats<NumberedLogEvent> {
   const { decoder, stats } = prepare(options);
-  return withStats(decodeLines(source, options, decoder, stats), stats);
+  async function* numbered(): AsyncGenerator<NumberedLogEvent, void, undefined> {
+    for await (const batch of decodeLines(source, options, decoder, stats)) {
+      for (const item of batch) {
+        stats.events++;
+        yield item;
+      }
+    }
+  }
+  return withStats(numbered(), stats);
 }

@@ -122,6 +122,42 @@ export function epochToMillis(value: number): number | undefined {
   return undefined;
 }
 
+function parseAt(index: number, text: string, referenceTime: number): number | undefined | false {
+  const [pattern, extract] = LAYOUTS[index]!;
+  const match = pattern.exec(text);
+  if (!match) return false;
+  const ms = build(extract(match), referenceTime);
+  return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * Parses timestamps like {@link parseTimestamp}, trying first the layout that matched last time:
+ * the lines of one file share a layout, so this saves the failed attempts at the others.
+ */
+export class TimestampParser {
+  private last = -1;
+
+  /** See {@link parseTimestamp}. */
+  parse(text: string, referenceTime: number): number | undefined {
+    const trimmed = text.trim();
+    if (trimmed.length < 6 || trimmed.length > 64) return undefined;
+    if (this.last >= 0) {
+      const ms = parseAt(this.last, trimmed, referenceTime);
+      if (ms !== false) return ms;
+    }
+    if (EPOCH.test(trimmed)) return epochToMillis(Number(trimmed));
+    for (let i = 0; i < LAYOUTS.length; i++) {
+      if (i === this.last) continue;
+      const ms = parseAt(i, trimmed, referenceTime);
+      if (ms !== false) {
+        this.last = i;
+        return ms;
+      }
+    }
+    return undefined;
+  }
+}
+
 /**
  * Epoch milliseconds of a timestamp as written in a log: ISO 8601 and its common variants,
  * `yyMMdd HHmmss`, `yy/MM/dd HH:mm:ss`, ctime and syslog forms, RFC 2822, Common Log Format,
@@ -129,15 +165,5 @@ export function epochToMillis(value: number): number | undefined {
  * supplies the year when the text has none. `undefined` when the text is not a known layout.
  */
 export function parseTimestamp(text: string, referenceTime: number): number | undefined {
-  const trimmed = text.trim();
-  if (trimmed.length < 6 || trimmed.length > 64) return undefined;
-  if (EPOCH.test(trimmed)) return epochToMillis(Number(trimmed));
-  for (const [pattern, extract] of LAYOUTS) {
-    const match = pattern.exec(trimmed);
-    if (match) {
-      const ms = build(extract(match), referenceTime);
-      return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
-    }
-  }
-  return undefined;
+  return new TimestampParser().parse(text, referenceTime);
 }
