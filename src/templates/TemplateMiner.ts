@@ -42,6 +42,8 @@ export interface Cluster {
   /** Prefix-tree path the cluster was filed under. */
   path: string[];
   leaf: Leaf;
+  /** The template's constant tokens (see `skeletonOf`). */
+  skeleton: string;
 }
 
 interface Node {
@@ -82,6 +84,9 @@ export class TemplateMiner {
   // Insertion order is recency order: a matched cluster is moved to the end, so the first entry
   // is the least recently used one.
   private readonly clusters = new Map<string, Cluster>();
+  // Constant skeleton (the tokens that are not pure values) → the first template with it. Finds
+  // the template of a message whose optional values change its token count.
+  private readonly bySkeleton = new Map<string, Cluster>();
   private evictedCount = 0;
 
   constructor(options: TemplateMinerOptions = {}) {
@@ -115,8 +120,11 @@ export class TemplateMiner {
       if (!this.learn) return this.touch(existing, 'matched');
       return this.touch(existing, this.generalise(existing, tokens) ? 'updated' : 'matched');
     }
+    const skeleton = skeletonOf(tokens);
+    const other = this.otherLength(tokens, skeleton);
+    if (other) return this.touch(other, 'matched');
     if (!this.learn) return undefined;
-    return this.create(tokens, seps, leafPath);
+    return this.create(tokens, seps, leafPath, skeleton);
   }
 
   /**
@@ -125,7 +133,7 @@ export class TemplateMiner {
    */
   match(message: string): MatchResult | undefined {
     const { tokens } = this.tokenize(message);
-    const cluster = this.bestIn(this.findLeaf(tokens.length, this.routeTokens(tokens)), tokens, 1);
+    const cluster = this.bestIn(this.findLeaf(tokens.length, this.routeTokens(tokens)), tokens, 1) ?? this.otherLength(tokens, skeletonOf(tokens));
     return cluster ? this.touch(cluster, 'matched') : undefined;
   }
 
@@ -162,9 +170,21 @@ export class TemplateMiner {
   restoreCluster(state: { tokens: string[]; seps: string[]; count: number; previousIds: string[]; path: string[] }): void {
     const leaf = this.leafFor(state.tokens.length, state.path);
     const text = renderTemplate(state.tokens, state.seps);
-    const cluster: Cluster = { ...state, id: templateIdOf(text), text, leaf };
+    const cluster: Cluster = { ...state, id: templateIdOf(text), text, leaf, skeleton: skeletonOf(state.tokens) };
     leaf.clusters.push(cluster);
     this.clusters.set(cluster.id, cluster);
+    if (!this.bySkeleton.has(cluster.skeleton)) this.bySkeleton.set(cluster.skeleton, cluster);
+  }
+
+  /**
+   * The template of another token count with the same constant skeleton: the message differs
+   * from it only in optional values (`403 bytes sent` / `403 bytes (1.2 KB) sent`). A message of
+   * values alone has no skeleton and says nothing about its event, so it never matches this way.
+   */
+  private otherLength(tokens: readonly string[], skeleton: string): Cluster | undefined {
+    if (skeleton === '') return undefined;
+    const cluster = this.bySkeleton.get(skeleton);
+    return cluster && cluster.tokens.length !== tokens.length ? cluster : undefined;
   }
 
   private touch(cluster: Cluster, change: MatchResult['change']): MatchResult {
@@ -174,16 +194,17 @@ export class TemplateMiner {
     return { templateId: cluster.id, template: cluster.text, change };
   }
 
-  private create(tokens: string[], seps: string[], path: string[]): MatchResult {
+  private create(tokens: string[], seps: string[], path: string[], skeleton: string): MatchResult {
     const leaf = this.leafFor(tokens.length, path);
     const text = renderTemplate(tokens, seps);
     const id = templateIdOf(text);
     const same = this.clusters.get(id);
     // Two leaves can hold equal template text (routing differs after generalisation); share it.
     if (same) return this.touch(same, 'matched');
-    const cluster: Cluster = { id, text, tokens, seps: seps.slice(), count: 0, previousIds: [], path, leaf };
+    const cluster: Cluster = { id, text, tokens, seps: seps.slice(), count: 0, previousIds: [], path, leaf, skeleton };
     leaf.clusters.push(cluster);
     this.clusters.set(id, cluster);
+    if (!this.bySkeleton.has(skeleton)) this.bySkeleton.set(skeleton, cluster);
     if (this.maxClusters > 0 && this.clusters.size > this.maxClusters) this.evictOldest();
     const result = this.touch(cluster, 'created');
     return result;
@@ -192,9 +213,7 @@ export class TemplateMiner {
   private evictOldest(): void {
     const oldest = this.clusters.values().next().value;
     if (!oldest) return;
-    this.clusters.delete(oldest.id);
-    const list = oldest.leaf.clusters;
-    list.splice(list.indexOf(oldest), 1);
+    this.forget(oldest);
     this.evictedCount++;
   }
 
@@ -220,10 +239,21 @@ export class TemplateMiner {
       // Generalising made it equal to another template: fold the other one in.
       cluster.count += other.count;
       cluster.previousIds.push(other.id, ...other.previousIds);
-      other.leaf.clusters.splice(other.leaf.clusters.indexOf(other), 1);
+      this.forget(other);
     }
     this.clusters.set(id, cluster);
+    if (this.bySkeleton.get(cluster.skeleton) === cluster) this.bySkeleton.delete(cluster.skeleton);
+    cluster.skeleton = skeletonOf(t);
+    if (!this.bySkeleton.has(cluster.skeleton)) this.bySkeleton.set(cluster.skeleton, cluster);
     return true;
+  }
+
+  /** Removes a cluster from the tree and the indexes. */
+  private forget(cluster: Cluster): void {
+    this.clusters.delete(cluster.id);
+    const list = cluster.leaf.clusters;
+    list.splice(list.indexOf(cluster), 1);
+    if (this.bySkeleton.get(cluster.skeleton) === cluster) this.bySkeleton.delete(cluster.skeleton);
   }
 
   /** The prefix-tree path of a message: its leading tokens, variables as `<*>`. */
@@ -300,6 +330,13 @@ export class TemplateMiner {
     }
     return best && bestSim >= threshold ? best : undefined;
   }
+}
+
+/** The tokens that are not pure values, joined: equal for messages that differ only in values. */
+function skeletonOf(tokens: readonly string[]): string {
+  let skeleton = '';
+  for (const token of tokens) if (!isVariableToken(token)) skeleton += `${token}\u0000`;
+  return skeleton;
 }
 
 /** Share of positions where a template accepts a message's token (match mode). */

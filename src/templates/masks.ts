@@ -92,7 +92,6 @@ export const BUILTIN_MASK_SOURCES: Readonly<Record<string, string>> = {
   hex: String.raw`(?<![\w])(?:0[xX][0-9a-fA-F]+|(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,})(?![\w])`,
   // absolute Unix paths of two or more segments, and Windows paths
   path: String.raw`(?<![\w:/.])(?:(?:/(?:<\*>|[^\s/"'()<>,;])+){2,}/?|[A-Za-z]:\\[^\s"']+)`,
-  duration: String.raw`(?<![\w.])\d+(?:\.\d+)?(?:ns|us|µs|ms|s|sec|secs|seconds|min|mins|h|hrs)(?![\w])`,
   // key=value: the value up to a separator
   keyValue: String.raw`(?<==)[^\s,;&)\]}]+`,
 };
@@ -110,7 +109,7 @@ const BUILTIN_NEEDS: Readonly<Record<string, number>> = {
   hostname: CH.dot,
   hex: CH.digit,
   path: CH.slash,
-  duration: CH.digit,
+  duration: 0,
   dateWord: CH.upper3,
   keyValue: 0,
   user: 0,
@@ -118,6 +117,7 @@ const BUILTIN_NEEDS: Readonly<Record<string, number>> = {
 
 const MESSAGE_HINTS: Readonly<Record<string, readonly string[]>> = {
   user: ['ser', 'SER', 'ogin'],
+  duration: ['s', 'h', 'min'],
   size: ['B', 'b'],
 };
 
@@ -126,6 +126,8 @@ export const BUILTIN_MESSAGE_MASK_SOURCES: Readonly<Record<string, string>> = {
   // the name after the word "user" in prose (`for user alice`, `Invalid user admin`): account
   // names are values, and personal data. `user=alice` is key=value, left to the keyValue mask.
   user: String.raw`(?<=\b(?:[Uu]ser|USER|[Uu]sername|[Ll]ogin(?: name)?):? )(?=[A-Za-z_])(?!(?:unknown|name|id|is|has|was|not|with|from|for|to|in|on|the|a)\b)[A-Za-z_][\w.$-]*(?![\w(])`,
+  // a duration with a unit symbol, `35ms`, `1.5 s`, `<1 sec`; unit words (`12 seconds`) stay prose
+  duration: String.raw`(?<![\w.])\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|min|mins|h|hrs)(?![\w])`,
   // a data size with its unit, `2.1 KB`, `512MiB`: one value although often written as two tokens
   size: String.raw`(?<![\w.])\d+(?:\.\d+)?\s?(?:[KMGTPE]i?B|B|[kKMGTP]b)(?![\w])`,
 };

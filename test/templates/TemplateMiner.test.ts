@@ -209,3 +209,31 @@ describe('TemplateMiner', () => {
     });
   });
 });
+
+describe('TemplateMiner across token counts', () => {
+  // Proxifier (Loghub): the same event with and without the optional "(1.17 KB)" parts.
+  const SHORT = 'proxy.cse.cuhk.edu.hk:5070 close, 403 bytes sent, 426 bytes received, lifetime <1 sec';
+  const LONG = 'proxy.cse.cuhk.edu.hk:5070 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, lifetime 00:02';
+
+  it('joins a message whose optional values change its token count to the template of its event', () => {
+    const miner = new TemplateMiner();
+    const first = miner.add(SHORT)!;
+    expect(miner.add(LONG)?.templateId).toBe(first.templateId);
+    expect(miner.size).toBe(1);
+    expect(miner.match(LONG)?.templateId).toBe(first.templateId);
+  });
+
+  it('keeps apart messages of other lengths whose constant words differ', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('connection closed by peer 10.0.0.1')!;
+    const b = miner.add('connection closed by remote peer 10.0.0.1 (timeout)')!;
+    expect(b.templateId).not.toBe(a.templateId);
+  });
+
+  it('never joins messages made of values alone across lengths', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('12 34')!;
+    const b = miner.add('12 34 56')!;
+    expect(b.templateId).not.toBe(a.templateId);
+  });
+});

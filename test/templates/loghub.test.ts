@@ -6,13 +6,14 @@ const EXCERPT = loghubExcerpt();
 const SYSTEMS = Object.keys(EXCERPT);
 
 // Events whose template text the miner writes differently from Loghub, though it groups their
-// messages right: the duration mask takes the unit (`10000ms` → `<*>`, Loghub `<*>ms`), the float
+// messages right: the duration mask takes the unit (`10000ms` and `14 ms` → `<*>`, Loghub `<*>ms`
+// and `<*> ms`), the float
 // mask keeps the dot (`0.0` → `<*>.<*>`, Loghub `<*>`), and the miner keeps the literal
 // `HTTP/<*>.<*>` that Loghub folds into the request wildcard.
 const TEXT_DIFFERS: Readonly<Record<string, readonly string[]>> = {
   Zookeeper: ['E15'],
   OpenStack: ['E25', 'E26'],
-  Spark: ['E24', 'E9'],
+  Spark: ['E24', 'E9', 'E20'],
 };
 
 interface Mined {
