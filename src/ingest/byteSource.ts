@@ -31,18 +31,24 @@ async function* asBuffers(chunks: AsyncIterable<Uint8Array | string>): AsyncGene
   }
 }
 
+/** `head`, then the rest of `rest`; closes `rest` when stopped early. */
 async function* prepend(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  yield* head;
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) return;
-    yield next.value;
+  try {
+    yield* head;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await rest.return?.(undefined);
   }
 }
 
 function readError(name: string, error: unknown): InputError {
+  if (error instanceof InputError) return error;
+  if (!(error instanceof Error)) return new InputError(`cannot read ${name}: ${String(error)}`, { cause: error });
   const err = error as NodeJS.ErrnoException;
-  if (err instanceof InputError) return err;
   if (err.code === 'ENOENT') return new InputError(`cannot read ${name}: no such file; check the path`, { cause: error });
   if (err.code === 'EISDIR') return new InputError(`cannot read ${name}: it is a directory; give a log file`, { cause: error });
   if (err.code === 'EACCES') return new InputError(`cannot read ${name}: permission denied`, { cause: error });

@@ -217,6 +217,14 @@ describe('readLines', () => {
     expect(stats).toMatchObject({ lines: 3, events: 2, emptySkipped: 1 });
   });
 
+  it('stops reading a gzip file when the consumer stops', async () => {
+    const path = tempFile('many.gz', gzipSync('y\n'.repeat(200_000)));
+    const reader = readLines(path);
+    for await (const { lineNumber } of reader) if (lineNumber === 3) break;
+    expect(reader.stats.events).toBe(3);
+    expect(reader.stats.lines).toBeLessThan(200_000);
+  });
+
   it('stops reading when the consumer stops', async () => {
     const path = tempFile('many.log', 'x\n'.repeat(100_000));
     const reader = readLines(path, { readChunkBytes: 4096 });
