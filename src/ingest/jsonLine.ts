@@ -74,12 +74,12 @@ function attributesOf(value: unknown): Attributes | undefined {
 }
 
 /** The first of `keys` present in `record` (not null) whose value `accept`s, marked as used. */
-function pick(record: Json, keys: readonly string[], used: Set<string>, accept: (value: unknown) => boolean = () => true): unknown {
+function pick(record: Json, keys: readonly string[], used: Set<string>, accept: (value: unknown) => boolean = () => true): { key: string; value: unknown } | undefined {
   for (const key of keys) {
     const value = record[key];
     if (value !== undefined && value !== null && !used.has(key) && accept(value)) {
       used.add(key);
-      return value;
+      return { key, value };
     }
   }
   return undefined;
@@ -87,7 +87,8 @@ function pick(record: Json, keys: readonly string[], used: Set<string>, accept: 
 
 function timestampOf(value: unknown, observedTime: number): number | undefined {
   if (typeof value === 'number') return epochToMillis(value);
-  if (typeof value === 'string') return parseTimestamp(value, observedTime) ?? (Number.isNaN(Date.parse(value)) ? undefined : Date.parse(value));
+  // Known layouts only: Date.parse would read zone-less text in the machine's local time zone.
+  if (typeof value === 'string') return parseTimestamp(value, observedTime);
   return undefined;
 }
 
@@ -122,14 +123,13 @@ export function decodeJsonLine(line: string, observedTime: number, resource: Att
   if (!isObject(value)) return { ok: false, reason: `expected a JSON object, found ${kind(value)}` };
 
   const used = new Set<string>();
-  const rawBody = pick(value, BODY_KEYS, used);
-  let timestamp: number | undefined;
-  // An unreadable time stays an attribute rather than being dropped.
-  pick(value, TIME_KEYS, used, (raw) => (timestamp = timestampOf(raw, observedTime)) !== undefined);
-  const rawSeverity = pick(value, SEVERITY_TEXT_KEYS, used, (raw) => typeof raw === 'string' || typeof raw === 'number');
-  const rawSeverityNumber = pick(value, SEVERITY_NUMBER_KEYS, used, (raw) => typeof raw === 'number' && raw >= 1 && raw <= 24);
-  const traceId = idOf(pick(value, TRACE_KEYS, used, (raw) => idOf(raw, TRACE_ID) !== undefined), TRACE_ID);
-  const spanId = idOf(pick(value, SPAN_KEYS, used, (raw) => idOf(raw, SPAN_ID) !== undefined), SPAN_ID);
+  const body = pick(value, BODY_KEYS, used);
+  // A time or id that cannot be read stays an attribute rather than being dropped.
+  const time = pick(value, TIME_KEYS, used, (raw) => timestampOf(raw, observedTime) !== undefined);
+  const severity = pick(value, SEVERITY_TEXT_KEYS, used, (raw) => typeof raw === 'string' || typeof raw === 'number');
+  const severityNumberField = pick(value, SEVERITY_NUMBER_KEYS, used, (raw) => typeof raw === 'number' && raw >= 1 && raw <= 24);
+  const traceId = idOf(pick(value, TRACE_KEYS, used, (raw) => idOf(raw, TRACE_ID) !== undefined)?.value, TRACE_ID);
+  const spanId = idOf(pick(value, SPAN_KEYS, used, (raw) => idOf(raw, SPAN_ID) !== undefined)?.value, SPAN_ID);
   const ownAttributes = attributesOf(value.attributes);
   const ownResource = attributesOf(value.resource);
   if (ownAttributes) used.add('attributes');
@@ -137,13 +137,14 @@ export function decodeJsonLine(line: string, observedTime: number, resource: Att
 
   let severityText = '';
   let severityNumber = 0;
-  if (typeof rawSeverity === 'string') {
-    severityText = rawSeverity;
-    severityNumber = severityNumberOf(rawSeverity);
-  } else if (typeof rawSeverity === 'number') {
-    severityNumber = severityNumberOfNumber(rawSeverity);
+  if (typeof severity?.value === 'string') {
+    severityText = severity.value;
+    severityNumber = severityNumberOf(severity.value);
+  } else if (typeof severity?.value === 'number') {
+    // pino and bunyan write `level: 30`; a number under any other name is an OTel number.
+    severityNumber = severityNumberOfNumber(severity.value, severity.key === 'level');
   }
-  if (typeof rawSeverityNumber === 'number') severityNumber = Math.trunc(rawSeverityNumber);
+  if (typeof severityNumberField?.value === 'number') severityNumber = Math.trunc(severityNumberField.value);
 
   const attributes: Attributes = { ...ownAttributes };
   for (const [key, field] of Object.entries(value)) {
@@ -151,9 +152,9 @@ export function decodeJsonLine(line: string, observedTime: number, resource: Att
   }
 
   const event: LogEvent = {
-    timestamp: timestamp ?? observedTime,
+    timestamp: time === undefined ? observedTime : timestampOf(time.value, observedTime)!,
     observedTime,
-    body: rawBody === undefined ? line : bodyOf(rawBody),
+    body: body === undefined ? line : bodyOf(body.value),
     severityNumber,
     severityText,
     attributes,

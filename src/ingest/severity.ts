@@ -64,11 +64,11 @@ const PINO_LEVELS: ReadonlyMap<number, number> = new Map([
 ]);
 
 /**
- * The OTel severity number of a numeric level: a pino / bunyan level (10, 20, … 60) or an OTel
- * number (1–24) as is; 0 for anything else.
+ * The OTel severity number of a numeric level: with `pino` (default), a pino / bunyan level (10,
+ * 20, … 60) first; otherwise, or for other numbers, an OTel number (1–24) as is; 0 for anything else.
  */
-export function severityNumberOfNumber(level: number): number {
-  const pino = PINO_LEVELS.get(level);
-  if (pino !== undefined) return pino;
+export function severityNumberOfNumber(level: number, pino = true): number {
+  const mapped = pino ? PINO_LEVELS.get(level) : undefined;
+  if (mapped !== undefined) return mapped;
   return Number.isInteger(level) && level >= 1 && level <= 24 ? level : 0;
 }

@@ -92,6 +92,11 @@ describe('decodeJsonLine', () => {
     expect(e.traceId).toBeUndefined();
   });
 
+  it('reads a number under level as a pino level and under severity as an OTel number', () => {
+    expect(event('{"msg":"x","level":20}').severityNumber).toBe(5);
+    expect(event('{"msg":"x","severity":20}').severityNumber).toBe(20);
+  });
+
   it('prefers body over message over msg; the others stay attributes', () => {
     const e = event('{"msg":"third","message":"second","body":"first"}');
     expect(e.body).toBe('first');

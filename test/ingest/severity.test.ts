@@ -36,7 +36,8 @@ describe('severityNumberOf', () => {
 
 describe('severityNumberOfNumber', () => {
   it('maps pino levels and passes OTel numbers through', () => {
-    expect([10, 20, 30, 40, 50, 60].map(severityNumberOfNumber)).toEqual([1, 5, 9, 13, 17, 21]);
+    expect([10, 20, 30, 40, 50, 60].map((level) => severityNumberOfNumber(level))).toEqual([1, 5, 9, 13, 17, 21]);
+    expect(severityNumberOfNumber(20, false)).toBe(20);
     expect(severityNumberOfNumber(18)).toBe(18);
     expect(severityNumberOfNumber(99)).toBe(0);
     expect(severityNumberOfNumber(2.5)).toBe(0);
