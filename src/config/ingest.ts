@@ -13,7 +13,7 @@ export const ingestConfigSchema = z
       .string()
       .default('raw')
       .describe(
-        'How a line is split into header fields and message: `raw` (the whole line is the message), `json` (JSON lines), a preset name (e.g. `HDFS`), a format string such as `<Date> <Time> <Level> <Component>: <Content>`, or `regex:<pattern with named groups>`.',
+        'How a line is split into header fields and message: `raw` (the whole line is the message), `json` (JSON lines), a Loghub preset name, any case (Apache, BGL, HDFS, HPC, Hadoop, HealthApp, Linux, OpenStack, Proxifier, Spark, Windows, Zookeeper), a logparser format string such as `<Date> <Time> <Level> <Component>: <Content>` (text between fields is regex source), or `regex:<pattern with named groups, one named content>`.',
       ),
   })
   .describe('Reading log files and streams.');
