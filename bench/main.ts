@@ -2,6 +2,7 @@
  * Benchmarks: `npm run bench -- <name> [options]`. Each prints a table, or one JSON object with
  * `--json`. Every figure quoted in bench/RESULTS.md comes from one of these commands.
  */
+import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
 
@@ -21,9 +22,10 @@ program
   .command('parse')
   .description('template-mining accuracy (grouping, parsing) and throughput on Loghub-style labelled logs, default config')
   .requiredOption('--data <dir>', 'folder of <System>/<System>_2k.log_structured.csv files (e.g. ../shared/datasets/loghub2k)')
-  .option('--json', 'print one JSON object instead of a table')
+  .option('--json', 'print one JSON object instead of a table (npm prints a banner first unless run as `npm run --silent bench`)')
+  .option('--out <file>', 'also write the JSON object to this file')
   .option('--min-lines <n>', 'lines mined per system for throughput (the system repeated); 0 skips it', positiveInt, 1_000_000)
-  .action((options: { data: string; json?: boolean; minLines: number }) => {
+  .action((options: { data: string; json?: boolean; out?: string; minLines: number }) => {
     if (!options.json) {
       process.stdout.write(`${'system'.padEnd(10)} ${'lines'.padStart(6)}  ${'grouping'.padStart(8)}  ${'parsing'.padStart(8)}  ${'lines/s'.padStart(10)}\n`);
     }
@@ -33,6 +35,7 @@ program
         if (!options.json) process.stdout.write(`${row(f)}\n`);
       },
     });
+    if (options.out) writeFileSync(options.out, `${JSON.stringify(result, null, 2)}\n`);
     if (options.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } else {

@@ -141,8 +141,7 @@ export class TemplateMiner {
   tokenize(message: string): { tokens: string[]; seps: string[] } {
     let text = message;
     for (const mask of this.messageMasks) {
-      if (mask.hints.length > 0 && !mask.hints.some((hint) => text.includes(hint))) continue;
-      text = mask.apply(text);
+      if (hasHint(text, mask.hints)) text = mask.apply(text);
     }
     const { tokens, seps } = splitMessage(text);
     return { tokens: maskTokens(tokens, this.tokenMasks), seps };
@@ -330,6 +329,13 @@ export class TemplateMiner {
     }
     return best && bestSim >= threshold ? best : undefined;
   }
+}
+
+/** True when a message mask may apply: it has no hints, or the text contains one. */
+function hasHint(text: string, hints: readonly string[]): boolean {
+  if (hints.length === 0) return true;
+  for (const hint of hints) if (text.includes(hint)) return true;
+  return false;
 }
 
 /** The tokens that are not pure values, joined: equal for messages that differ only in values. */

@@ -114,7 +114,7 @@ const EMPTY_VALUE = /^[,;:.]?(?:\(\)|\[\]|\{\}|""|''|<>)[,;:.]?$/;
  * compare as equal.
  */
 export function isVariableToken(token: string): boolean {
-  if (!token.includes(WILDCARD)) return EMPTY_VALUE.test(token);
+  if (!token.includes(WILDCARD)) return token.length <= 4 && EMPTY_VALUE.test(token);
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c === 60 && token.startsWith(WILDCARD, i)) {
