@@ -54,6 +54,14 @@ export const templatesConfigSchema = z
       .min(0)
       .default(50_000)
       .describe('Most templates kept; the least recently matched is evicted past it. 0 for no limit.'),
+    variableAfter: z
+      .number()
+      .int()
+      .min(0)
+      .default(6)
+      .describe(
+        'When this many templates differ from each other in one word only, that word is a value (a payment method, a cache key, a locale): they merge into one template with <*> there. Fewer alternatives (VM Started / Paused / Resumed) stay separate events. 0 disables.',
+      ),
     masks: z
       .array(maskSpecSchema)
       .optional()

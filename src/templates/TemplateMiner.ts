@@ -44,6 +44,25 @@ export interface Cluster {
   leaf: Leaf;
   /** The template's constant tokens (see `skeletonOf`). */
   skeleton: string;
+  /** Keys the template is filed under in the token and sibling indexes. */
+  tokensKey: string;
+  siblingKeys: string[];
+}
+
+const TOKEN_SEPARATOR = '\u0001';
+
+// Constant words besides the varying one that a template needs before that one can be judged a
+// value: in `boot (command 12)` or a one-word message the varying word is the event itself.
+const MIN_CONTEXT = 3;
+
+// The rule keys a template once per constant position, each key as long as the template: a cost
+// quadratic in its length, so very long messages (rarely one-word alternatives) are left out.
+const MAX_WORD_RULE_TOKENS = 48;
+
+function constantCount(tokens: readonly string[]): number {
+  let n = 0;
+  for (const token of tokens) if (!isVariableToken(token)) n++;
+  return n;
 }
 
 interface Node {
@@ -59,6 +78,7 @@ const DEFAULTS = {
   similarityThreshold: 0.9,
   maxChildren: 100,
   maxClusters: 50_000,
+  variableAfter: 6,
   learn: true,
 } as const;
 
@@ -66,14 +86,18 @@ const DEFAULTS = {
  * Online template miner in the Drain family (He et al., ICWS'17; Drain3): masks variables in each
  * token, files messages in a fixed-depth prefix tree by token count and leading tokens, and joins a
  * message to the most similar template of its leaf when at least `similarityThreshold` of the
- * positions agree, generalising the positions that differ to `<*>`. The least recently matched
- * template is evicted beyond `maxClusters`. With `learn: false` it only matches.
+ * positions that hold a constant on either side agree, generalising the positions that differ to
+ * `<*>`. Two additions to Drain: a message that finds no template of its token count joins one
+ * with the same constant words (its optional values made it longer or shorter), and when
+ * `variableAfter` templates differ in one word only, that word becomes `<*>`. The least recently
+ * matched template is evicted beyond `maxClusters`. With `learn: false` it only matches.
  */
 export class TemplateMiner {
   readonly depth: number;
   readonly similarityThreshold: number;
   readonly maxChildren: number;
   readonly maxClusters: number;
+  readonly variableAfter: number;
   learn: boolean;
   /** The mask specs in effect, in order (for snapshots). */
   readonly maskSpecs: readonly MaskSpec[];
@@ -87,6 +111,10 @@ export class TemplateMiner {
   // Constant skeleton (the tokens that are not pure values) → the first template with it. Finds
   // the template of a message whose optional values change its token count.
   private readonly bySkeleton = new Map<string, Cluster>();
+  // Template tokens → template, and template tokens with one constant position made `<*>` → the
+  // templates that differ only there (see `variableAfter`).
+  private readonly byTokens = new Map<string, Cluster>();
+  private readonly siblings = new Map<string, Set<Cluster>>();
   private evictedCount = 0;
 
   constructor(options: TemplateMinerOptions = {}) {
@@ -94,6 +122,7 @@ export class TemplateMiner {
     this.similarityThreshold = options.similarityThreshold ?? DEFAULTS.similarityThreshold;
     this.maxChildren = options.maxChildren ?? DEFAULTS.maxChildren;
     this.maxClusters = options.maxClusters ?? DEFAULTS.maxClusters;
+    this.variableAfter = options.variableAfter ?? DEFAULTS.variableAfter;
     this.learn = options.learn ?? DEFAULTS.learn;
     this.maskSpecs = [...(options.extraMasks ?? []), ...(options.masks ?? DEFAULT_MASKS)];
     const masks = compileMasks(this.maskSpecs);
@@ -121,7 +150,7 @@ export class TemplateMiner {
       return this.touch(existing, this.generalise(existing, tokens) ? 'updated' : 'matched');
     }
     const skeleton = skeletonOf(tokens);
-    const other = this.otherLength(tokens, skeleton);
+    const other = this.otherLength(tokens, skeleton) ?? this.oneVariableAway(tokens);
     if (other) return this.touch(other, 'matched');
     if (!this.learn) return undefined;
     return this.create(tokens, seps, leafPath, skeleton);
@@ -133,7 +162,7 @@ export class TemplateMiner {
    */
   match(message: string): MatchResult | undefined {
     const { tokens } = this.tokenize(message);
-    const cluster = this.bestIn(this.findLeaf(tokens.length, this.routeTokens(tokens)), tokens, 1) ?? this.otherLength(tokens, skeletonOf(tokens));
+    const cluster = this.bestIn(this.findLeaf(tokens.length, this.routeTokens(tokens)), tokens, 1) ?? this.otherLength(tokens, skeletonOf(tokens)) ?? this.oneVariableAway(tokens);
     return cluster ? this.touch(cluster, 'matched') : undefined;
   }
 
@@ -169,10 +198,10 @@ export class TemplateMiner {
   restoreCluster(state: { tokens: string[]; seps: string[]; count: number; previousIds: string[]; path: string[] }): void {
     const leaf = this.leafFor(state.tokens.length, state.path);
     const text = renderTemplate(state.tokens, state.seps);
-    const cluster: Cluster = { ...state, id: templateIdOf(text), text, leaf, skeleton: skeletonOf(state.tokens) };
+    const cluster: Cluster = { ...state, id: templateIdOf(text), text, leaf, skeleton: '', tokensKey: '', siblingKeys: [] };
     leaf.clusters.push(cluster);
     this.clusters.set(cluster.id, cluster);
-    if (!this.bySkeleton.has(cluster.skeleton)) this.bySkeleton.set(cluster.skeleton, cluster);
+    this.index(cluster);
   }
 
   /**
@@ -200,10 +229,11 @@ export class TemplateMiner {
     const same = this.clusters.get(id);
     // Two leaves can hold equal template text (routing differs after generalisation); share it.
     if (same) return this.touch(same, 'matched');
-    const cluster: Cluster = { id, text, tokens, seps: seps.slice(), count: 0, previousIds: [], path, leaf, skeleton };
+    const cluster: Cluster = { id, text, tokens, seps: seps.slice(), count: 0, previousIds: [], path, leaf, skeleton, tokensKey: '', siblingKeys: [] };
     leaf.clusters.push(cluster);
     this.clusters.set(id, cluster);
-    if (!this.bySkeleton.has(skeleton)) this.bySkeleton.set(skeleton, cluster);
+    const crowded = this.index(cluster);
+    if (crowded) return this.touch(this.mergeSiblings(crowded.key, crowded.position), 'updated');
     if (this.maxClusters > 0 && this.clusters.size > this.maxClusters) this.evictOldest();
     const result = this.touch(cluster, 'created');
     return result;
@@ -227,7 +257,14 @@ export class TemplateMiner {
       }
     }
     if (!changed) return false;
-    const text = renderTemplate(t, cluster.seps);
+    this.retext(cluster);
+    return true;
+  }
+
+  /** After the tokens of a template changed: new text and id, folding in a template it now equals. */
+  private retext(cluster: Cluster): void {
+    this.unindex(cluster);
+    const text = renderTemplate(cluster.tokens, cluster.seps);
     const id = templateIdOf(text);
     this.clusters.delete(cluster.id);
     cluster.previousIds.push(cluster.id);
@@ -241,10 +278,86 @@ export class TemplateMiner {
       this.forget(other);
     }
     this.clusters.set(id, cluster);
+    this.index(cluster);
+  }
+
+  /**
+   * `variableAfter` templates differ from each other in one constant position only: that position
+   * holds a value written as a word (a payment method, a cache key, a locale), so they become one
+   * template with `<*>` there. The most frequent one survives and keeps its id history.
+   */
+  private mergeSiblings(key: string, position: number): Cluster {
+    const group = [...(this.siblings.get(key) ?? [])];
+    const survivor = group.reduce((a, b) => (b.count > a.count ? b : a));
+    for (const other of group) {
+      if (other === survivor) continue;
+      survivor.count += other.count;
+      survivor.previousIds.push(other.id, ...other.previousIds);
+      this.forget(other);
+    }
+    survivor.tokens[position] = WILDCARD;
+    this.retext(survivor);
+    return survivor;
+  }
+
+  /** Whether the one-word-value rule (`variableAfter`) applies to a template of these tokens. */
+  private judgesWords(tokens: readonly string[]): boolean {
+    return this.variableAfter > 0 && tokens.length <= MAX_WORD_RULE_TOKENS && constantCount(tokens) > MIN_CONTEXT;
+  }
+
+  /** A template equal to the message but for one constant position, where it has `<*>`. */
+  private oneVariableAway(tokens: readonly string[]): Cluster | undefined {
+    if (!this.judgesWords(tokens)) return undefined;
+    const copy = tokens.slice();
+    for (let i = 0; i < copy.length; i++) {
+      const token = copy[i]!;
+      if (isVariableToken(token)) continue;
+      copy[i] = WILDCARD;
+      const cluster = this.byTokens.get(copy.join(TOKEN_SEPARATOR));
+      copy[i] = token;
+      if (cluster) return cluster;
+    }
+    return undefined;
+  }
+
+  /**
+   * Files a template in the skeleton, token and sibling indexes. Returns the sibling group that
+   * has reached `variableAfter` templates, if any.
+   */
+  private index(cluster: Cluster): { key: string; position: number } | undefined {
+    cluster.skeleton = skeletonOf(cluster.tokens);
+    if (cluster.skeleton !== '' && !this.bySkeleton.has(cluster.skeleton)) this.bySkeleton.set(cluster.skeleton, cluster);
+    const tokens = cluster.tokens;
+    cluster.tokensKey = tokens.join(TOKEN_SEPARATOR);
+    this.byTokens.set(cluster.tokensKey, cluster);
+    cluster.siblingKeys = [];
+    if (!this.judgesWords(tokens)) return undefined;
+    let crowded: { key: string; position: number } | undefined;
+    const copy = tokens.slice();
+    for (let i = 0; i < copy.length; i++) {
+      const token = copy[i]!;
+      if (isVariableToken(token)) continue;
+      copy[i] = WILDCARD;
+      const key = `${i}${TOKEN_SEPARATOR}${copy.join(TOKEN_SEPARATOR)}`;
+      copy[i] = token;
+      let group = this.siblings.get(key);
+      if (!group) this.siblings.set(key, (group = new Set()));
+      group.add(cluster);
+      cluster.siblingKeys.push(key);
+      if (!crowded && group.size >= this.variableAfter) crowded = { key, position: i };
+    }
+    return crowded;
+  }
+
+  private unindex(cluster: Cluster): void {
     if (this.bySkeleton.get(cluster.skeleton) === cluster) this.bySkeleton.delete(cluster.skeleton);
-    cluster.skeleton = skeletonOf(t);
-    if (!this.bySkeleton.has(cluster.skeleton)) this.bySkeleton.set(cluster.skeleton, cluster);
-    return true;
+    if (this.byTokens.get(cluster.tokensKey) === cluster) this.byTokens.delete(cluster.tokensKey);
+    for (const key of cluster.siblingKeys) {
+      const group = this.siblings.get(key);
+      group?.delete(cluster);
+      if (group?.size === 0) this.siblings.delete(key);
+    }
+    cluster.siblingKeys = [];
   }
 
   /** Removes a cluster from the tree and the indexes. */
@@ -252,7 +365,7 @@ export class TemplateMiner {
     this.clusters.delete(cluster.id);
     const list = cluster.leaf.clusters;
     list.splice(list.indexOf(cluster), 1);
-    if (this.bySkeleton.get(cluster.skeleton) === cluster) this.bySkeleton.delete(cluster.skeleton);
+    this.unindex(cluster);
   }
 
   /** The prefix-tree path of a message: its leading tokens, variables as `<*>`. */

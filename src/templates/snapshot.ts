@@ -17,6 +17,7 @@ const snapshotSchema = z.object({
     similarityThreshold: z.number(),
     maxChildren: z.number().int(),
     maxClusters: z.number().int(),
+    variableAfter: z.number().int().nonnegative(),
     masks: z.array(maskSpecSchema),
   }),
   templates: z.array(
@@ -45,6 +46,7 @@ export function toSnapshot(miner: TemplateMiner): TemplateSnapshot {
       similarityThreshold: miner.similarityThreshold,
       maxChildren: miner.maxChildren,
       maxClusters: miner.maxClusters,
+      variableAfter: miner.variableAfter,
       masks: [...miner.maskSpecs].map((m) => (typeof m === 'string' ? m : { replacement: '<*>', ...m })),
     },
     templates: [...miner.clusterStates()].map((c) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TemplateMiner, templateIdOf } from '../../src/templates/index.js';
+import { fromSnapshot, TemplateMiner, templateIdOf, toSnapshot } from '../../src/templates/index.js';
 import { allMessages } from './loghubExcerpt.js';
 
 // Real OpenStack lines (Loghub, events E15 and E14) that differ in one constant word out of ten:
@@ -235,5 +235,60 @@ describe('TemplateMiner across token counts', () => {
     const a = miner.add('12 34')!;
     const b = miner.add('12 34 56')!;
     expect(b.templateId).not.toBe(a.templateId);
+  });
+});
+
+describe('TemplateMiner words that are values (variableAfter)', () => {
+  const METHODS = ['card', 'paypal', 'apple_pay', 'sepa_debit', 'klarna', 'ideal', 'giropay'];
+  const capture = (method: string, i: number): string => `Capturing ${10 + i}.50 EUR for order ORD-${1000 + i} via ${method}`;
+
+  it('merges six templates that differ only in one word into one with <*> there', () => {
+    const miner = new TemplateMiner();
+    const ids = METHODS.slice(0, 5).map((m, i) => miner.add(capture(m, i))!.templateId);
+    expect(new Set(ids).size).toBe(5);
+    const sixth = miner.add(capture(METHODS[5]!, 5))!;
+    expect(sixth.template).toBe('Capturing <*>.<*> EUR for order ORD-<*> via <*>');
+    expect(miner.size).toBe(1);
+    expect(miner.templates()[0]!.count).toBe(6);
+    for (const id of ids) expect(miner.get(id)?.id).toBe(sixth.templateId);
+    // A new method now matches at once.
+    expect(miner.add(capture(METHODS[6]!, 6))?.templateId).toBe(sixth.templateId);
+    expect(miner.match(capture('bank_transfer', 7))?.templateId).toBe(sixth.templateId);
+  });
+
+  it('keeps a few alternatives of one word apart: they are different events', () => {
+    const miner = new TemplateMiner();
+    const uuid = 'b9000564-fe1a-409b-b8cc-1e88b294cd1d';
+    const ids = ['Started', 'Paused', 'Resumed', 'Stopped'].map((state) => miner.add(`[instance: ${uuid}] VM ${state} (Lifecycle Event)`)!.templateId);
+    expect(new Set(ids).size).toBe(4);
+  });
+
+  it('does not judge a word with too little context around it', () => {
+    const miner = new TemplateMiner();
+    const commands = ['boot', 'wait', 'risBoot', 'clusterAddMember', 'bootGenvmunix', 'halt', 'reboot'];
+    const ids = commands.map((c, i) => miner.add(`${c}  (command ${2000 + i})`)!.templateId);
+    expect(new Set(ids).size).toBe(commands.length);
+  });
+
+  it('is off with variableAfter 0', () => {
+    const miner = new TemplateMiner({ variableAfter: 0 });
+    METHODS.forEach((m, i) => miner.add(capture(m, i)));
+    expect(miner.size).toBe(METHODS.length);
+  });
+
+  it('keeps the rule and its merges in a snapshot', () => {
+    const miner = new TemplateMiner({ variableAfter: 3 });
+    METHODS.slice(0, 3).forEach((m, i) => miner.add(capture(m, i)));
+    const restored = fromSnapshot(JSON.parse(JSON.stringify(toSnapshot(miner))));
+    expect(restored.variableAfter).toBe(3);
+    expect(restored.add(capture('klarna', 9))?.template).toBe('Capturing <*>.<*> EUR for order ORD-<*> via <*>');
+  });
+
+  it('stays fast on a message of thousands of words', () => {
+    const miner = new TemplateMiner();
+    const words = Array.from({ length: 5000 }, (_, i) => `w${String.fromCharCode(97 + (i % 26))}x${i % 7}`).join(' ');
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) miner.add(`${words} tail${i % 2}`);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });
