@@ -1,6 +1,8 @@
 import type { TemplatesConfig } from '../config/templates.js';
 import { compileMasks, DEFAULT_MASKS, WILDCARD, type Mask, type MaskSpec } from './masks.js';
 import { templateIdOf } from './templateId.js';
+import { PrefixTree, type Leaf } from './PrefixTree.js';
+import { constantCount, fit, matchShare, skeletonOf } from './similarity.js';
 import { isVariableToken, maskTokens, splitMessage } from './tokenize.js';
 
 /** Options of {@link TemplateMiner}; the `templates` config slice, every field optional. */
@@ -41,7 +43,7 @@ export interface Cluster {
   previousIds: string[];
   /** Prefix-tree path the cluster was filed under. */
   path: string[];
-  leaf: Leaf;
+  leaf: Leaf<Cluster>;
   /** The template's constant tokens (see `skeletonOf`). */
   skeleton: string;
   /** Keys the template is filed under in the token and sibling indexes. */
@@ -58,20 +60,6 @@ const MIN_CONTEXT = 3;
 // The rule keys a template once per constant position, each key as long as the template: a cost
 // quadratic in its length, so very long messages (rarely one-word alternatives) are left out.
 const MAX_WORD_RULE_TOKENS = 48;
-
-function constantCount(tokens: readonly string[]): number {
-  let n = 0;
-  for (const token of tokens) if (!isVariableToken(token)) n++;
-  return n;
-}
-
-interface Node {
-  children: Map<string, Node>;
-}
-
-interface Leaf extends Node {
-  clusters: Cluster[];
-}
 
 const DEFAULTS = {
   depth: 4,
@@ -104,7 +92,7 @@ export class TemplateMiner {
 
   private readonly tokenMasks: Mask[];
   private readonly messageMasks: Mask[];
-  private readonly root = new Map<number, Node>();
+  private readonly tree: PrefixTree<Cluster>;
   // Insertion order is recency order: a matched cluster is moved to the end, so the first entry
   // is the least recently used one.
   private readonly clusters = new Map<string, Cluster>();
@@ -124,6 +112,7 @@ export class TemplateMiner {
     this.maxClusters = options.maxClusters ?? DEFAULTS.maxClusters;
     this.variableAfter = options.variableAfter ?? DEFAULTS.variableAfter;
     this.learn = options.learn ?? DEFAULTS.learn;
+    this.tree = new PrefixTree(this.depth, this.maxChildren);
     this.maskSpecs = [...(options.extraMasks ?? []), ...(options.masks ?? DEFAULT_MASKS)];
     const masks = compileMasks(this.maskSpecs);
     this.tokenMasks = masks.filter((m) => m.scope === 'token');
@@ -143,8 +132,8 @@ export class TemplateMiner {
   /** Mines one message: matches it to a template, learning a new or more general one as needed. */
   add(message: string): MatchResult | undefined {
     const { tokens, seps } = this.tokenize(message);
-    const leafPath = this.routeTokens(tokens);
-    const existing = this.bestIn(this.findLeaf(tokens.length, leafPath), tokens, this.similarityThreshold);
+    const leafPath = this.tree.route(tokens);
+    const existing = this.bestIn(this.tree.find(tokens.length, leafPath), tokens, this.similarityThreshold);
     if (existing) {
       if (!this.learn) return this.touch(existing, 'matched');
       return this.touch(existing, this.generalise(existing, tokens) ? 'updated' : 'matched');
@@ -162,7 +151,7 @@ export class TemplateMiner {
    */
   match(message: string): MatchResult | undefined {
     const { tokens } = this.tokenize(message);
-    const cluster = this.bestIn(this.findLeaf(tokens.length, this.routeTokens(tokens)), tokens, 1) ?? this.otherLength(tokens, skeletonOf(tokens)) ?? this.oneVariableAway(tokens);
+    const cluster = this.bestIn(this.tree.find(tokens.length, this.tree.route(tokens)), tokens, 1) ?? this.otherLength(tokens, skeletonOf(tokens)) ?? this.oneVariableAway(tokens);
     return cluster ? this.touch(cluster, 'matched') : undefined;
   }
 
@@ -196,7 +185,7 @@ export class TemplateMiner {
 
   /** Restores one cluster from a snapshot (used by `loadSnapshot`). */
   restoreCluster(state: { tokens: string[]; seps: string[]; count: number; previousIds: string[]; path: string[] }): void {
-    const leaf = this.leafFor(state.tokens.length, state.path);
+    const leaf = this.tree.leafFor(state.tokens.length, state.path);
     const text = renderTemplate(state.tokens, state.seps);
     const cluster: Cluster = { ...state, id: templateIdOf(text), text, leaf, skeleton: '', tokensKey: '', siblingKeys: [] };
     leaf.clusters.push(cluster);
@@ -223,7 +212,7 @@ export class TemplateMiner {
   }
 
   private create(tokens: string[], seps: string[], path: string[], skeleton: string): MatchResult {
-    const leaf = this.leafFor(tokens.length, path);
+    const leaf = this.tree.leafFor(tokens.length, path);
     const text = renderTemplate(tokens, seps);
     const id = templateIdOf(text);
     const same = this.clusters.get(id);
@@ -368,76 +357,19 @@ export class TemplateMiner {
     this.unindex(cluster);
   }
 
-  /** The prefix-tree path of a message: its leading tokens, variables as `<*>`. */
-  private routeTokens(tokens: string[]): string[] {
-    const n = Math.min(tokens.length, this.depth - 2);
-    const path = new Array<string>(n);
-    for (let i = 0; i < n; i++) {
-      const token = tokens[i]!;
-      path[i] = token.includes(WILDCARD) ? WILDCARD : token;
-    }
-    return path;
-  }
-
-  private findLeaf(length: number, path: string[]): Leaf | undefined {
-    let node = this.root.get(length);
-    for (let i = 0; node && i < path.length; i++) {
-      node = node.children.get(path[i]!) ?? node.children.get(WILDCARD);
-    }
-    return node as Leaf | undefined;
-  }
-
-  /** The leaf for a new cluster, creating nodes; past `maxChildren` a token goes under `<*>`. */
-  private leafFor(length: number, path: string[]): Leaf {
-    let node: Node | undefined = this.root.get(length);
-    if (!node) {
-      node = newNode();
-      this.root.set(length, node);
-    }
-    for (let i = 0; i < path.length; i++) {
-      let token = path[i]!;
-      let child: Node | undefined = node.children.get(token);
-      if (!child) {
-        if (node.children.size >= this.maxChildren - 1 && token !== WILDCARD) token = WILDCARD;
-        child = node.children.get(token);
-        if (!child) {
-          child = newNode();
-          node.children.set(token, child);
-        }
-        path[i] = token;
-      }
-      node = child;
-    }
-    return node as Leaf;
-  }
-
-  private bestIn(leaf: Leaf | undefined, tokens: string[], threshold: number): Cluster | undefined {
+  private bestIn(leaf: Leaf<Cluster> | undefined, tokens: string[], threshold: number): Cluster | undefined {
     if (!leaf) return undefined;
     const vars = tokens.map(isVariableToken);
     let best: Cluster | undefined;
     let bestSim = -1;
-    let bestParams = -1;
-    const n = tokens.length;
+    let bestWildcards = -1;
     for (const cluster of leaf.clusters) {
-      const t = cluster.tokens;
-      let same = 0;
-      let params = 0;
-      let bothVariable = 0;
-      for (let i = 0; i < n; i++) {
-        const a = t[i]!;
-        if (a === WILDCARD) params++;
-        if (vars[i] && (a === tokens[i] || isVariableToken(a))) bothVariable++;
-        else if (a === tokens[i]) same++;
-      }
-      // Similarity over the positions where either side holds a constant: a position that is a
-      // value on both sides (`<*>`, `<*>:<*>`) says nothing, so messages rich in masked values are
-      // not penalised as in Drain (same / n). In match mode every position must agree, a template
-      // `<*>` accepting any token.
-      const sim = threshold >= 1 ? matchShare(t, tokens, vars) : n === bothVariable ? 1 : same / (n - bothVariable);
-      if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+      // In match mode every position must agree, a template `<*>` accepting any token.
+      const { similarity, wildcards } = threshold >= 1 ? { similarity: matchShare(cluster.tokens, tokens, vars), wildcards: 0 } : fit(cluster.tokens, tokens, vars);
+      if (similarity > bestSim || (similarity === bestSim && wildcards > bestWildcards)) {
         best = cluster;
-        bestSim = sim;
-        bestParams = params;
+        bestSim = similarity;
+        bestWildcards = wildcards;
       }
     }
     return best && bestSim >= threshold ? best : undefined;
@@ -449,28 +381,6 @@ function hasHint(text: string, hints: readonly string[]): boolean {
   if (hints.length === 0) return true;
   for (const hint of hints) if (text.includes(hint)) return true;
   return false;
-}
-
-/** The tokens that are not pure values, joined: equal for messages that differ only in values. */
-function skeletonOf(tokens: readonly string[]): string {
-  let skeleton = '';
-  for (const token of tokens) if (!isVariableToken(token)) skeleton += `${token}\u0000`;
-  return skeleton;
-}
-
-/** Share of positions where a template accepts a message's token (match mode). */
-function matchShare(template: readonly string[], tokens: readonly string[], vars: readonly boolean[]): number {
-  if (tokens.length === 0) return 1;
-  let ok = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const a = template[i]!;
-    if (a === WILDCARD || a === tokens[i] || (vars[i] && isVariableToken(a))) ok++;
-  }
-  return ok / tokens.length;
-}
-
-function newNode(): Leaf {
-  return { children: new Map(), clusters: [] };
 }
 
 /** Joins template tokens with the spacing they were written with. */
