@@ -92,6 +92,7 @@ export class TemplateMiner {
 
   private readonly tokenMasks: Mask[];
   private readonly messageMasks: Mask[];
+  private readonly maskMemo = new Map<string, string>();
   private readonly tree: PrefixTree<Cluster>;
   // Insertion order is recency order: a matched cluster is moved to the end, so the first entry
   // is the least recently used one.
@@ -159,10 +160,10 @@ export class TemplateMiner {
   tokenize(message: string): { tokens: string[]; seps: string[] } {
     let text = message;
     for (const mask of this.messageMasks) {
-      if (hasHint(text, mask.hints)) text = mask.apply(text);
+      if (mask.mayApply(text)) text = mask.apply(text);
     }
     const { tokens, seps } = splitMessage(text);
-    return { tokens: maskTokens(tokens, this.tokenMasks), seps };
+    return { tokens: maskTokens(tokens, this.tokenMasks, this.maskMemo), seps };
   }
 
   /** All templates, most frequent first. */
@@ -374,13 +375,6 @@ export class TemplateMiner {
     }
     return best && bestSim >= threshold ? best : undefined;
   }
-}
-
-/** True when a message mask may apply: it has no hints, or the text contains one. */
-function hasHint(text: string, hints: readonly string[]): boolean {
-  if (hints.length === 0) return true;
-  for (const hint of hints) if (text.includes(hint)) return true;
-  return false;
 }
 
 /** Joins template tokens with the spacing they were written with. */

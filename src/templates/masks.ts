@@ -13,8 +13,8 @@ export interface Mask {
   readonly scope: 'token' | 'message';
   /** Character classes (see {@link charClasses}) a token must contain for the mask to apply; 0 for any. */
   readonly needs: number;
-  /** For message masks: substrings of which one must occur for the mask to apply; empty for any. */
-  readonly hints: readonly string[];
+  /** For message masks: a cheap test that is false when the mask cannot match (skips the regex). */
+  readonly mayApply: (text: string) => boolean;
   /** Returns the text with its variable parts replaced, or the text itself when nothing matched. */
   apply(text: string): string;
 }
@@ -48,7 +48,7 @@ export interface MaskRuleInput {
   replacement?: string;
 }
 
-function regexMask(name: string, source: string, replacement = WILDCARD, scope: Mask['scope'] = 'token', needs = 0, hints: readonly string[] = []): Mask {
+function regexMask(name: string, source: string, replacement = WILDCARD, scope: Mask['scope'] = 'token', needs = 0, mayApply: (text: string) => boolean = always): Mask {
   let re: RegExp;
   try {
     re = new RegExp(source, 'g');
@@ -59,7 +59,7 @@ function regexMask(name: string, source: string, replacement = WILDCARD, scope: 
     name,
     scope,
     needs,
-    hints,
+    mayApply,
     apply: (text) => {
       re.lastIndex = 0;
       return re.test(text) ? text.replace(re, replacement) : text;
@@ -115,10 +115,37 @@ const BUILTIN_NEEDS: Readonly<Record<string, number>> = {
   user: 0,
 };
 
-const MESSAGE_HINTS: Readonly<Record<string, readonly string[]>> = {
-  user: ['ser', 'SER', 'ogin'],
-  duration: ['s', 'h', 'min'],
-  size: ['B', 'b'],
+function always(): boolean {
+  return true;
+}
+
+/** A set of characters as a lookup table over UTF-16 code units below 256. */
+function charSet(chars: string): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const c of chars) table[c.charCodeAt(0) & 0xff] = 1;
+  return table;
+}
+
+/** True when some digit in `text` is followed (after at most one space) by a character of `next`. */
+function digitThen(text: string, next: Uint8Array): boolean {
+  const n = text.length;
+  for (let i = 0; i < n - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    let d = text.charCodeAt(i + 1);
+    if (d === 32 && i + 2 < n) d = text.charCodeAt(i + 2);
+    if (d < 256 && next[d] === 1) return true;
+  }
+  return false;
+}
+
+const DURATION_UNITS = charSet('nuµmsh');
+const SIZE_UNITS = charSet('KMGTPEBkb');
+
+const MESSAGE_PREFILTERS: Readonly<Record<string, (text: string) => boolean>> = {
+  user: (text) => text.includes('ser') || text.includes('SER') || text.includes('ogin'),
+  duration: (text) => digitThen(text, DURATION_UNITS),
+  size: (text) => digitThen(text, SIZE_UNITS),
 };
 
 /** Built-in masks that rewrite the whole message because their values span tokens. */
@@ -149,7 +176,7 @@ export const numberMask: Mask = {
   name: 'number',
   scope: 'token',
   needs: CH.digit,
-  hints: [],
+  mayApply: always,
   apply(token: string): string {
     let out = '';
     let start = 0;
@@ -210,7 +237,7 @@ export function compileMasks(specs: readonly MaskSpec[]): Mask[] {
     if (typeof spec === 'string') {
       if (spec === 'number') return numberMask;
       const messageSource = BUILTIN_MESSAGE_MASK_SOURCES[spec];
-      if (messageSource !== undefined) return regexMask(spec, messageSource, WILDCARD, 'message', BUILTIN_NEEDS[spec] ?? 0, MESSAGE_HINTS[spec]);
+      if (messageSource !== undefined) return regexMask(spec, messageSource, WILDCARD, 'message', BUILTIN_NEEDS[spec] ?? 0, MESSAGE_PREFILTERS[spec]);
       const source = BUILTIN_MASK_SOURCES[spec];
       if (source === undefined) {
         const known = [...Object.keys(BUILTIN_MESSAGE_MASK_SOURCES), ...Object.keys(BUILTIN_MASK_SOURCES), 'number'].join(', ');

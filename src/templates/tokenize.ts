@@ -89,21 +89,38 @@ function segmentWords(spaced: string[], spacedSeps: string[]): Tokens {
   return { tokens, seps };
 }
 
-/** Tokens with token-scope masks applied: the form that templates are built from and compared in. */
-export function maskTokens(tokens: readonly string[], masks: readonly Mask[]): string[] {
+/**
+ * Tokens with token-scope masks applied: the form that templates are built from and compared in.
+ * `memo` keeps recent results: values such as addresses, ports and small numbers recur, and a
+ * lookup is cheaper than the mask chain.
+ */
+export function maskTokens(tokens: readonly string[], masks: readonly Mask[], memo?: Map<string, string>): string[] {
   const out = new Array<string>(tokens.length);
   for (let t = 0; t < tokens.length; t++) {
-    let token = tokens[t]!;
-    const bits = charClasses(token);
-    if (bits !== 0) {
+    const raw = tokens[t]!;
+    const bits = charClasses(raw);
+    if (bits === 0) {
+      out[t] = raw;
+      continue;
+    }
+    let token = memo?.get(raw);
+    if (token === undefined) {
+      token = raw;
       for (const mask of masks) {
         if ((bits & mask.needs) === mask.needs) token = mask.apply(token);
+      }
+      if (memo) {
+        // Cleared rather than evicted one by one: cheap, and it refills with what recurs.
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        memo.set(raw, token);
       }
     }
     out[t] = token;
   }
   return out;
 }
+
+const MEMO_LIMIT = 4096;
 
 // An empty value: a bracket or quote pair with nothing inside, as in `connection from 1.2.3.4 ()`.
 const EMPTY_VALUE = /^[,;:.]?(?:\(\)|\[\]|\{\}|""|''|<>)[,;:.]?$/;
