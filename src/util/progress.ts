@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 export interface Progress {
   /** Advances by `delta` units (default 1); `extra` is shown after the counters (e.g. `loss=0.12`). */
   tick(delta?: number, extra?: string): void;
-  /** Sets the total once it becomes known (e.g. after counting lines). */
+  /** Sets the total once it becomes known (e.g. after counting lines); a TTY bar started without one keeps its counter layout. */
   setTotal(total: number): void;
   /** Ends the bar or prints the last line. Safe to call twice. */
   stop(): void;
@@ -45,10 +45,14 @@ class TtyProgress implements Progress {
   private stopped = false;
 
   constructor(options: ProgressOptions, stream: NodeJS.WriteStream) {
+    // Without a known total a bar and an ETA would be made up: show the count, rate and time.
+    const format = options.total
+      ? `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {speed}/s | ETA {eta_formatted} {extra}`
+      : `${options.label} {value} ${options.unit} | {speed}/s | {duration_formatted} {extra}`;
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {speed}/s | ETA {eta_formatted} {extra}`,
+        format,
         etaBuffer: 50,
         fps: 10,
         hideCursor: true,

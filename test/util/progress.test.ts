@@ -30,6 +30,17 @@ describe('createProgress', () => {
     }
   });
 
+  it('shows a counter, not a made-up bar and ETA, on a TTY when the total is unknown', async () => {
+    const out = sink();
+    Object.assign(out.stream, { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const progress = createProgress({ label: 'mining', unit: 'lines', stream: out.stream, tty: true });
+    progress.tick(1500, '7 templates');
+    progress.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(out.text()).toMatch(/mining 1500 lines \| [\d.]+k?\/s \| \d+s 7 templates/);
+    expect(out.text()).not.toContain('ETA');
+  });
+
   it('prints nothing when quiet', () => {
     const out = sink();
     const progress = createProgress({ label: 'x', unit: 'y', stream: out.stream, quiet: true, tty: false });
