@@ -37,7 +37,7 @@ describe('createProgress', () => {
     progress.tick(1500, '7 templates');
     progress.stop();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(out.text()).toMatch(/mining 1500 lines \| [\d.]+k?\/s \| \d+s 7 templates/);
+    expect(out.text()).toMatch(/mining 1500 lines \| [\d.]+[kM]?\/s \| \d+s 7 templates/);
     expect(out.text()).not.toContain('ETA');
   });
 
