@@ -1,7 +1,7 @@
 import type { RequestBuilder } from '../RequestBuilder.js';
 import type { Failure, FaultSite, SiteKind, Span } from '../faults.js';
 import { statusText, type HttpRequest } from '../http.js';
-import type { Datastore, Runtime } from '../topology.js';
+import type { Datastore, ExternalApi, Runtime } from '../topology.js';
 
 /**
  * One way a failure of a category shows up at a kind of site. `run` writes the lines of the failure
@@ -26,6 +26,10 @@ export const store = (site: FaultSite): Datastore => {
 export const callee = (site: FaultSite): Span => {
   if (!site.callee) throw new RangeError('call site without a callee');
   return site.callee;
+};
+export const external = (site: FaultSite): ExternalApi => {
+  if (!site.external) throw new RangeError('external site without an API');
+  return site.external;
 };
 export const short = (name: string): string => name.replace(/-service$/, '');
 export const http = (status: number): string => `HTTP ${status} ${statusText(status)}`;

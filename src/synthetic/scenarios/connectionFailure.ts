@@ -1,4 +1,4 @@
-import { isGateway, store, callee, http, retries, connectionRefused, connectionReset, dnsFailure, type Scenario, type ByRuntime } from './common.js';
+import { isGateway, store, callee, http, retries, connectionRefused, connectionReset, dnsFailure, external, type Scenario, type ByRuntime } from './common.js';
 
 /** The connectionFailure scenarios: how this category of failure shows up at each kind of site. */
 export const CONNECTION: Scenario[] = [
@@ -75,8 +75,7 @@ export const CONNECTION: Scenario[] = [
     name: 'TLS failure',
     kinds: ['external'],
     run(b, site) {
-      const api = site.external;
-      if (!api) throw new RangeError('external site without an API');
+      const api = external(site);
       const errors: ByRuntime = {
         go: b.rng.pick(['x509: certificate has expired or is not yet valid', 'remote error: tls: handshake failure']),
         java: b.rng.pick([
@@ -95,8 +94,7 @@ export const CONNECTION: Scenario[] = [
     name: 'DNS failure or reset',
     kinds: ['external'],
     run(b, site) {
-      const api = site.external;
-      if (!api) throw new RangeError('external site without an API');
+      const api = external(site);
       const runtime = site.span.service.runtime;
       const dns = b.rng.chance(0.5);
       const error = dns ? dnsFailure(runtime, api.host) : connectionReset(runtime, '104.18.0.1', api.port);

@@ -1,6 +1,6 @@
 import { statusText } from '../http.js';
 import { vary } from '../variables.js';
-import { isGateway, req, store, callee, short, http, type Scenario, type ByRuntime } from './common.js';
+import { isGateway, req, store, callee, short, http, external, type Scenario, type ByRuntime } from './common.js';
 
 /** The permissionError scenarios: how this category of failure shows up at each kind of site. */
 export const PERMISSION: Scenario[] = [
@@ -97,8 +97,7 @@ export const PERMISSION: Scenario[] = [
     name: 'API key rejected',
     kinds: ['external'],
     run(b, site) {
-      const api = site.external;
-      if (!api) throw new RangeError('external site without an API');
+      const api = external(site);
       const [status, error] =
         api.role === 'mail relay'
           ? [535, '5.7.8 Authentication failed: Bad username / password']

@@ -1,5 +1,5 @@
 import { vary } from '../variables.js';
-import { isGateway, req, store, callee, http, retries, type Scenario, type ByRuntime } from './common.js';
+import { isGateway, req, store, callee, http, retries, external, type Scenario, type ByRuntime } from './common.js';
 
 /** The timeout scenarios: how this category of failure shows up at each kind of site. */
 export const TIMEOUT: Scenario[] = [
@@ -93,8 +93,7 @@ export const TIMEOUT: Scenario[] = [
     name: 'third-party read timeout',
     kinds: ['external'],
     run(b, site) {
-      const api = site.external;
-      if (!api) throw new RangeError('external site without an API');
+      const api = external(site);
       const { method, path } = req(site);
       const timeout = b.rng.pick([5000, 10000, 15000]);
       retries(b, site.span, api.host, b.rng.pick([1, 2, 3]), 'read timed out', timeout);
