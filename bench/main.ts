@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { idlinesDataset, runDetect, sessionsDataset } from './detect.js';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
 
 function positiveInt(value: string): number {
@@ -44,6 +45,49 @@ program
       process.stdout.write(`${row({ name: 'mean', ...result.mean })}\n`);
     }
   });
+
+program
+  .command('detect')
+  .description('anomaly detection: train on normal sessions, calibrate, score a labelled test set (precision, recall, F1, FPR, ROC-AUC, speed)')
+  .requiredOption('--dataset <form>', 'sessions (JSON lines with label and templates/events) or idlines (DeepLog: one session of event ids per line)')
+  .option('--model <name>', 'lstm (more to come)', 'lstm')
+  .option('--train <file>', 'training file')
+  .option('--test <file>', 'sessions form: labelled test file')
+  .option('--test-abnormal <file>', 'idlines form: anomalous test sessions')
+  .option('--test-normal <file>', 'idlines form: normal test sessions (default: hold out 20% of --train)')
+  .option('--json', 'print one JSON object')
+  .action(async (options: { dataset: string; model: string; train?: string; test?: string; testAbnormal?: string; testNormal?: string; json?: boolean }) => {
+    if (!options.train) throw new Error('--train is required');
+    const dataset =
+      options.dataset === 'sessions'
+        ? sessionsDataset(options.train, options.test ?? fail('--test is required with --dataset sessions'))
+        : options.dataset === 'idlines'
+          ? idlinesDataset(options.train, options.testAbnormal ?? fail('--test-abnormal is required with --dataset idlines'), options.testNormal)
+          : fail(`--dataset must be sessions or idlines, found "${options.dataset}"`);
+    const models = options.model === 'all' ? ['lstm'] : [options.model];
+    const results = [];
+    let backend = '';
+    for (const model of models) {
+      const run = await runDetect(dataset, model, (line) => process.stderr.write(`${line}\n`));
+      backend = run.backend;
+      results.push(run.result);
+    }
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ results, dataset: dataset.description, backend })}\n`);
+      return;
+    }
+    process.stdout.write(`dataset: ${JSON.stringify(dataset.description)}\nbackend: ${backend}\n`);
+    process.stdout.write(`${'model'.padEnd(12)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(6)} ${'FPR'.padStart(7)} ${'ROC-AUC'.padStart(7)} ${'train s'.padStart(8)} ${'sess/s'.padStart(8)} ${'cached/s'.padStart(9)}\n`);
+    for (const r of results) {
+      process.stdout.write(
+        `${r.model.padEnd(12)} ${r.precision.toFixed(4).padStart(9)} ${r.recall.toFixed(4).padStart(7)} ${r.f1.toFixed(4).padStart(6)} ${(100 * r.falsePositiveRate).toFixed(2).padStart(6)}% ${r.rocAuc.toFixed(4).padStart(7)} ${r.trainSeconds.toFixed(1).padStart(8)} ${Math.round(r.scoreSessionsPerSecond).toLocaleString('en-US').padStart(8)} ${Math.round(r.scoreSessionsPerSecondCached).toLocaleString('en-US').padStart(9)}\n`,
+      );
+    }
+  });
+
+function fail(message: string): never {
+  throw new Error(message);
+}
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`bench: ${(error as Error).message}\n`);

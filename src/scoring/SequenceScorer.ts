@@ -1,0 +1,218 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../util/errors.js';
+import { tf } from './backend.js';
+import { percentileThreshold } from './calibrate.js';
+import { buildLstm, type LstmConfig } from './lstm.js';
+import { LruCache } from './LruCache.js';
+import { scorePositions, sessionScore, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
+import { seededRandom, trainModel, type TrainOptions, type TrainReport } from './train.js';
+import { Vocabulary } from './Vocabulary.js';
+
+/** Version of the model directory layout written by {@link SequenceScorer.save}. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Options of {@link SequenceScorer.train}. */
+export interface ScorerTrainOptions extends TrainOptions {
+  lstm?: Partial<LstmConfig>;
+  /** Share of the normal sessions held out of training to calibrate the threshold. Default 0.2. */
+  calibrationShare?: number;
+  /** Percentile of the held-out normal scores used as threshold. Default 0.998. */
+  percentile?: number;
+  strategy?: SessionScoreStrategy;
+  /** Identical sessions cached. Default 100,000. */
+  cacheSize?: number;
+}
+
+/** The verdict on one session. */
+export interface SessionVerdict {
+  score: number;
+  anomalous: boolean;
+  /** Per-position surprise and rank; the last position is the end of the session. */
+  positions: PositionScores;
+}
+
+const metaSchema = z.object({
+  format: z.literal('logtriage.tier1'),
+  version: z.literal(MODEL_FORMAT_VERSION),
+  architecture: z.literal('lstm'),
+  lstm: z.object({ embedding: z.number().int().positive(), hidden: z.number().int().positive(), layers: z.number().int().positive() }),
+  threshold: z.number(),
+  percentile: z.number(),
+  strategy: z.enum(['max', 'mean', 'topg']),
+  vocabularySize: z.number().int().positive(),
+  createdAt: z.string(),
+  training: z.unknown(),
+});
+
+type Meta = z.infer<typeof metaSchema>;
+
+/**
+ * Tier 1: a next-event model over template ids with a calibrated threshold. Scores every
+ * position of a session in one pass, flags a session whose worst event (by default) is more
+ * surprising than `threshold`, and scores identical sessions once.
+ */
+export class SequenceScorer {
+  private readonly cache: LruCache<string, { score: number; positions: PositionScores }>;
+
+  private constructor(
+    readonly model: tf.LayersModel,
+    readonly vocabulary: Vocabulary,
+    readonly meta: Meta,
+    cacheSize: number,
+  ) {
+    this.cache = new LruCache(cacheSize);
+  }
+
+  get threshold(): number {
+    return this.meta.threshold;
+  }
+
+  /** Trains on normal sessions (template ids), holding some out to calibrate the threshold. */
+  static async train(normalSessions: readonly (readonly string[])[], options: ScorerTrainOptions = {}): Promise<{ scorer: SequenceScorer; report: TrainReport }> {
+    if (normalSessions.length < 10) throw new InputError(`training needs at least 10 normal sessions, got ${normalSessions.length}`);
+    const seed = options.seed ?? 42;
+    const random = seededRandom(seed ^ 0x5bd1e995);
+    const order = normalSessions.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const calibrationCount = Math.max(1, Math.round(normalSessions.length * (options.calibrationShare ?? 0.2)));
+    const calibration = order.slice(0, calibrationCount).map((i) => normalSessions[i]!);
+    const fit = order.slice(calibrationCount).map((i) => normalSessions[i]!);
+    const vocabulary = Vocabulary.fromSessions(fit);
+    const lstm: LstmConfig = { embedding: 16, hidden: 32, layers: 2, ...options.lstm };
+    const model = buildLstm(vocabulary.size, lstm, seed);
+    const report = await trainModel(model, fit.map((s) => vocabulary.encode(s)), vocabulary.size, options);
+    const strategy = options.strategy ?? 'max';
+    const percentile = options.percentile ?? 0.998;
+    const meta: Meta = {
+      format: 'logtriage.tier1',
+      version: MODEL_FORMAT_VERSION,
+      architecture: 'lstm',
+      lstm,
+      threshold: 0,
+      percentile,
+      strategy,
+      vocabularySize: vocabulary.size,
+      createdAt: new Date().toISOString(),
+      training: report,
+    };
+    const scorer = new SequenceScorer(model, vocabulary, meta, options.cacheSize ?? 100_000);
+    const calibrationScores = scorer.scoreUncached(calibration).map((v) => v.score);
+    meta.threshold = percentileThreshold(calibrationScores, percentile);
+    return { scorer, report };
+  }
+
+  /** Scores sessions of template ids; identical sessions come from the cache. */
+  score(sessions: readonly (readonly string[])[], options: ScoreOptions = {}): SessionVerdict[] {
+    const keys = sessions.map((s) => s.join('\u0001'));
+    const results = new Array<SessionVerdict | undefined>(sessions.length);
+    const missing: number[] = [];
+    const firstOfKey = new Map<string, number>();
+    keys.forEach((key, i) => {
+      const cached = this.cache.get(key);
+      if (cached) results[i] = { ...cached, anomalous: cached.score > this.threshold };
+      else if (!firstOfKey.has(key)) {
+        firstOfKey.set(key, i);
+        missing.push(i);
+      }
+    });
+    const fresh = this.scoreUncached(missing.map((i) => sessions[i]!), options);
+    missing.forEach((i, k) => {
+      results[i] = fresh[k]!;
+      this.cache.set(keys[i]!, { score: fresh[k]!.score, positions: fresh[k]!.positions });
+    });
+    keys.forEach((key, i) => {
+      if (!results[i]) results[i] = results[firstOfKey.get(key)!];
+    });
+    return results as SessionVerdict[];
+  }
+
+  /** Scores without the cache or de-duplication (for measuring). */
+  scoreUncached(sessions: readonly (readonly string[])[], options: ScoreOptions = {}): SessionVerdict[] {
+    const encoded = sessions.map((s) => this.vocabulary.encode(s));
+    return scorePositions(this.model, encoded, this.vocabulary.size, options).map((positions) => {
+      const score = sessionScore(positions, this.meta.strategy);
+      return { score, anomalous: score > this.meta.threshold, positions };
+    });
+  }
+
+  /** Cache counters. */
+  get cacheStats(): { size: number; hits: number; misses: number } {
+    return { size: this.cache.size, hits: this.cache.hits, misses: this.cache.misses };
+  }
+
+  /** Writes the model directory: weights, vocabulary, threshold and training report. */
+  async save(dir: string): Promise<void> {
+    const temporary = `${dir}.tmp-${process.pid}`;
+    rmSync(temporary, { recursive: true, force: true });
+    mkdirSync(temporary, { recursive: true });
+    await this.model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        writeFileSync(join(temporary, 'model.json'), JSON.stringify({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs }));
+        writeFileSync(join(temporary, 'weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    writeFileSync(join(temporary, 'vocabulary.json'), JSON.stringify(this.vocabulary));
+    writeFileSync(join(temporary, 'meta.json'), JSON.stringify(this.meta, null, 2));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(temporary, dir);
+  }
+
+  /** Reads a model directory; a missing, corrupt or inconsistent one is an {@link InputError}. */
+  static async load(dir: string, options: { cacheSize?: number } = {}): Promise<SequenceScorer> {
+    const read = (name: string): string => {
+      try {
+        return readFileSync(join(dir, name), 'utf8');
+      } catch (error) {
+        throw new InputError(`model directory ${dir}: cannot read ${name} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); train a model with \`logtriage train\``, { cause: error });
+      }
+    };
+    let meta: Meta;
+    let vocabulary: Vocabulary;
+    let topology: { modelTopology: unknown; weightSpecs: tf.io.WeightsManifestEntry[] };
+    try {
+      meta = metaSchema.parse(JSON.parse(read('meta.json')));
+      const vocab = z.object({ templateIds: z.array(z.string()) }).parse(JSON.parse(read('vocabulary.json')));
+      vocabulary = new Vocabulary(vocab.templateIds);
+      topology = JSON.parse(read('model.json')) as typeof topology;
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError(`model directory ${dir} is not a usable logtriage model: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    }
+    if (vocabulary.size !== meta.vocabularySize) {
+      throw new InputError(`model directory ${dir}: the vocabulary has ${vocabulary.size} entries but the model was built for ${meta.vocabularySize}`);
+    }
+    let weights: Buffer;
+    try {
+      weights = readFileSync(join(dir, 'weights.bin'));
+    } catch (error) {
+      throw new InputError(`model directory ${dir}: cannot read weights.bin`, { cause: error });
+    }
+    let model: tf.LayersModel;
+    try {
+      model = await tf.loadLayersModel(
+        tf.io.fromMemory({ modelTopology: topology.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs: topology.weightSpecs, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }),
+      );
+    } catch (error) {
+      throw new InputError(`model directory ${dir}: the weights do not load (${(error as Error).message.split('\n')[0]})`, { cause: error });
+    }
+    const outputs = (model.outputs[0]?.shape ?? []).at(-1);
+    if (outputs !== vocabulary.size) throw new InputError(`model directory ${dir}: the network predicts ${String(outputs)} classes but the vocabulary has ${vocabulary.size}`);
+    return new SequenceScorer(model, vocabulary, meta, options.cacheSize ?? 100_000);
+  }
+
+  /** Frees the model's tensors. Safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.dispose();
+    this.cache.clear();
+  }
+
+  private disposed = false;
+}
