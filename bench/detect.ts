@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { initBackend, seededRandom, SequenceScorer } from '../src/scoring/index.js';
+import { initBackend, NgramDetector, PcaDetector, percentileThreshold, seededRandom, SequenceScorer, type SessionDetector } from '../src/scoring/index.js';
 import { detectionMetrics } from './detectMetrics.js';
 
 /** A labelled test set and normal training sessions, as template-id sequences. */
@@ -76,14 +76,42 @@ export function idlinesDataset(trainPath: string, abnormalPath: string, normalPa
   };
 }
 
+/** Model names `detect` knows, in the order `all` runs them. */
+export const DETECT_MODELS = ['lstm', 'pca', 'ngram'] as const;
+
+/** The calibration split the sequence scorer uses, so baselines are calibrated the same way. */
+function calibrationSplit(train: readonly string[][], seed = 42): { fit: string[][]; calibration: string[][] } {
+  const random = seededRandom(seed ^ 0x5bd1e995);
+  const order = train.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const count = Math.max(1, Math.round(train.length * 0.2));
+  return { calibration: order.slice(0, count).map((i) => train[i]!), fit: order.slice(count).map((i) => train[i]!) };
+}
+
 /** Runs one model on a dataset: train, calibrate, score uncached and cached, and the figures. */
 export async function runDetect(dataset: DetectDataset, model: string, onProgress?: (line: string) => void) {
-  if (model !== 'lstm') throw new Error(`model "${model}" is not available yet; available: lstm`);
+  const sessions = dataset.test.map((t) => t.session);
+  const labels = dataset.test.map((t) => t.label);
+  if (model === 'pca' || model === 'ngram') {
+    const detector: SessionDetector = model === 'pca' ? new PcaDetector() : new NgramDetector();
+    const { fit, calibration } = calibrationSplit(dataset.train);
+    let started = performance.now();
+    detector.fit(fit);
+    const threshold = percentileThreshold(detector.score(calibration), 0.998);
+    const trainSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    const scores = detector.score(sessions);
+    const scoreSeconds = (performance.now() - started) / 1000;
+    onProgress?.(`fitted ${model} in ${trainSeconds.toFixed(1)} s, threshold ${threshold.toFixed(3)}`);
+    return { backend: 'none', result: resultOf(model, scores, labels, threshold, trainSeconds, sessions.length / scoreSeconds, undefined) };
+  }
+  if (model !== 'lstm') throw new Error(`unknown model "${model}"; available: ${DETECT_MODELS.join(', ')}, all`);
   const backend = await initBackend();
   const { scorer, report } = await SequenceScorer.train(dataset.train, { seed: 42, epochs: 60 });
   onProgress?.(`trained ${model} in ${report.seconds.toFixed(1)} s (best epoch ${report.bestEpoch}), threshold ${scorer.threshold.toFixed(3)}`);
-  const sessions = dataset.test.map((t) => t.session);
-  const labels = dataset.test.map((t) => t.label);
   let started = performance.now();
   const verdicts = scorer.scoreUncached(sessions);
   const uncachedSeconds = (performance.now() - started) / 1000;
@@ -91,22 +119,28 @@ export async function runDetect(dataset: DetectDataset, model: string, onProgres
   started = performance.now();
   scorer.score(sessions);
   const cachedSeconds = (performance.now() - started) / 1000;
-  const metrics = detectionMetrics(verdicts.map((v) => v.score), labels, scorer.threshold);
+  const threshold = scorer.threshold;
   await scorer.dispose();
   return {
     backend: backend.name,
-    result: {
-      model,
-      precision: metrics.precision,
-      recall: metrics.recall,
-      f1: metrics.f1,
-      falsePositiveRate: metrics.falsePositiveRate,
-      rocAuc: metrics.rocAuc,
-      threshold: scorer.threshold,
-      trainSeconds: report.seconds,
-      scoreSessionsPerSecond: sessions.length / uncachedSeconds,
-      scoreSessionsPerSecondCached: sessions.length / cachedSeconds,
-      confusion: { tp: metrics.tp, fp: metrics.fp, fn: metrics.fn, tn: metrics.tn },
-    },
+    result: resultOf(model, verdicts.map((v) => v.score), labels, threshold, report.seconds, sessions.length / uncachedSeconds, sessions.length / cachedSeconds),
+  };
+}
+
+function resultOf(model: string, scores: number[], labels: number[], threshold: number, trainSeconds: number, perSecond: number, cachedPerSecond: number | undefined) {
+  const metrics = detectionMetrics(scores, labels, threshold);
+  return {
+    model,
+    precision: metrics.precision,
+    recall: metrics.recall,
+    f1: metrics.f1,
+    falsePositiveRate: metrics.falsePositiveRate,
+    rocAuc: metrics.rocAuc,
+    threshold,
+    trainSeconds,
+    scoreSessionsPerSecond: perSecond,
+    // Baselines keep no cache: their cached figure is their plain one.
+    scoreSessionsPerSecondCached: cachedPerSecond ?? perSecond,
+    confusion: { tp: metrics.tp, fp: metrics.fp, fn: metrics.fn, tn: metrics.tn },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { idlinesDataset, runDetect, sessionsDataset } from './detect.js';
+import { DETECT_MODELS, idlinesDataset, runDetect, sessionsDataset } from './detect.js';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
 
 function positiveInt(value: string): number {
@@ -50,7 +50,7 @@ program
   .command('detect')
   .description('anomaly detection: train on normal sessions, calibrate, score a labelled test set (precision, recall, F1, FPR, ROC-AUC, speed)')
   .requiredOption('--dataset <form>', 'sessions (JSON lines with label and templates/events) or idlines (DeepLog: one session of event ids per line)')
-  .option('--model <name>', 'lstm (more to come)', 'lstm')
+  .option('--model <name>', `${DETECT_MODELS.join(' | ')} | all`, 'all')
   .option('--train <file>', 'training file')
   .option('--test <file>', 'sessions form: labelled test file')
   .option('--test-abnormal <file>', 'idlines form: anomalous test sessions')
@@ -64,12 +64,12 @@ program
         : options.dataset === 'idlines'
           ? idlinesDataset(options.train, options.testAbnormal ?? fail('--test-abnormal is required with --dataset idlines'), options.testNormal)
           : fail(`--dataset must be sessions or idlines, found "${options.dataset}"`);
-    const models = options.model === 'all' ? ['lstm'] : [options.model];
+    const models: string[] = options.model === 'all' ? [...DETECT_MODELS] : [options.model];
     const results = [];
-    let backend = '';
+    let backend = 'none';
     for (const model of models) {
       const run = await runDetect(dataset, model, (line) => process.stderr.write(`${line}\n`));
-      backend = run.backend;
+      if (run.backend !== 'none') backend = run.backend;
       results.push(run.result);
     }
     if (options.json) {

@@ -7,3 +7,4 @@ export { scorePositions, sessionScore, UNSEEN_SURPRISE, type PositionScores, typ
 export { percentileThreshold } from './calibrate.js';
 export { LruCache } from './LruCache.js';
 export { SequenceScorer, MODEL_FORMAT_VERSION, type ScorerTrainOptions, type SessionVerdict } from './SequenceScorer.js';
+export * from './baselines/index.js';
