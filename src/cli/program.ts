@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
 import { parseCommand } from './commands/parse.js';
 import { synthCommand } from './commands/synth.js';
 import { collect } from './context.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(parseCommand());
   program.addCommand(synthCommand());
   program.addCommand(configCommand());
+  program.addCommand(doctorCommand());
   return program;
 }
 

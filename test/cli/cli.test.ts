@@ -90,6 +90,19 @@ describe('logtriage config print', () => {
   });
 });
 
+describe('logtriage doctor', () => {
+  it('reports the backend in use and why the GPU backend was skipped', async () => {
+    const { stdout } = await run('doctor', '--json');
+    const info = JSON.parse(stdout) as { backend: string; cuda: boolean; skipped: { name: string; reason: string }[] };
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(info.backend);
+    if (info.backend !== 'tensorflow') {
+      expect(info.cuda).toBe(false);
+      expect(info.skipped[0]).toMatchObject({ name: 'tensorflow' });
+      expect(info.skipped[0]!.reason).toMatch(/tfjs-node-gpu/);
+    }
+  });
+});
+
 describe('logtriage --help', () => {
   it('describes every command', () => {
     const program = buildProgram();
