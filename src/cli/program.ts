@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { parseCommand } from './commands/parse.js';
 import { synthCommand } from './commands/synth.js';
+import { modelCommand, trainCommand } from './commands/train.js';
 import { collect } from './context.js';
 
 /** The `logtriage` command line. */
@@ -19,6 +20,8 @@ export function buildProgram(): Command {
   program.addCommand(demoCommand());
   program.addCommand(parseCommand());
   program.addCommand(synthCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(modelCommand());
   program.addCommand(configCommand());
   program.addCommand(doctorCommand());
   return program;

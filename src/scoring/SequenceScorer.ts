@@ -6,7 +6,7 @@ import { tf } from './backend.js';
 import { percentileThreshold } from './calibrate.js';
 import { buildLstm, type LstmConfig } from './lstm.js';
 import { LruCache } from './LruCache.js';
-import { scorePositions, sessionScore, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
+import { scorePositions, sessionScore, UNSEEN_SURPRISE, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
 import { seededRandom, trainModel, type TrainOptions, type TrainReport } from './train.js';
 import { Vocabulary } from './Vocabulary.js';
 
@@ -31,6 +31,12 @@ export interface SessionVerdict {
   anomalous: boolean;
   /** Per-position surprise and rank; the last position is the end of the session. */
   positions: PositionScores;
+}
+
+/** Position scores with unseen-template positions dropped. */
+function withoutUnseen(positions: PositionScores): PositionScores {
+  const keep = [...positions.surprise.keys()].filter((i) => positions.surprise[i]! < UNSEEN_SURPRISE);
+  return { surprise: Float32Array.from(keep, (i) => positions.surprise[i]!), rank: Int32Array.from(keep, (i) => positions.rank[i]!) };
 }
 
 const metaSchema = z.object({
@@ -101,8 +107,11 @@ export class SequenceScorer {
       training: report,
     };
     const scorer = new SequenceScorer(model, vocabulary, meta, options.cacheSize ?? 100_000);
-    const calibrationScores = scorer.scoreUncached(calibration).map((v) => v.score);
-    meta.threshold = percentileThreshold(calibrationScores, percentile);
+    // Calibrate on known events only: a template that only the calibration split has is rare, not
+    // a measure of normal surprise, and counting it would lift the threshold to the unseen score
+    // itself, so that sessions with unseen templates were no longer flagged.
+    const calibrationScores = scorer.scoreUncached(calibration).map((v) => sessionScore(withoutUnseen(v.positions), strategy));
+    meta.threshold = Math.min(percentileThreshold(calibrationScores, percentile), UNSEEN_SURPRISE - 1);
     return { scorer, report };
   }
 

@@ -8,3 +8,4 @@ export { percentileThreshold } from './calibrate.js';
 export { LruCache } from './LruCache.js';
 export { SequenceScorer, MODEL_FORMAT_VERSION, type ScorerTrainOptions, type SessionVerdict } from './SequenceScorer.js';
 export * from './baselines/index.js';
+export { ModelRegistry, type ModelVersion } from './ModelRegistry.js';

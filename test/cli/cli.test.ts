@@ -90,6 +90,31 @@ describe('logtriage config print', () => {
   });
 });
 
+describe('logtriage train and model', () => {
+  it('trains versions, lists them with the active one marked, and rolls back', async () => {
+    const dir = tempDir();
+    const sessions = join(dir, 'normal.ids');
+    const lines = Array.from({ length: 60 }, (_, i) => ['5', '5', ...Array.from({ length: 1 + (i % 3) }, () => '9'), '11'].join(' '));
+    writeFileSync(sessions, `${lines.join('\n')}\n`);
+    const first = await run('--set', `service.dataDir=${dir}`, 'train', sessions, '--input', 'idlines', '--epochs', '2', '--quiet');
+    expect(first.stdout).toMatch(/^model (\S+) \(active\): \d+ epochs/);
+    const v1 = /^model (\S+)/.exec(first.stdout)![1]!;
+    const second = await run('--set', `service.dataDir=${dir}`, 'train', sessions, '--input', 'idlines', '--epochs', '2', '--quiet', '--seed', '3');
+    const v2 = /^model (\S+)/.exec(second.stdout)![1]!;
+    expect(v2).not.toBe(v1);
+    expect((await run('--set', `service.dataDir=${dir}`, 'model', 'list')).stdout).toMatch(new RegExp(`\\* ${v2}`));
+    expect((await run('--set', `service.dataDir=${dir}`, 'model', 'rollback')).stdout).toBe(`active: ${v1}\n`);
+    await expect(run('--set', `service.dataDir=${dir}`, 'model', 'activate', 'nope')).rejects.toThrow(/no model version "nope"/);
+  }, 60_000);
+
+  it('refuses input with too few normal sessions', async () => {
+    const dir = tempDir();
+    const sessions = join(dir, 'few.ids');
+    writeFileSync(sessions, '1 2 3\n');
+    await expect(run('--set', `service.dataDir=${dir}`, 'train', sessions, '--input', 'idlines', '--quiet')).rejects.toThrow(/1 normal sessions found; training needs at least 10/);
+  });
+});
+
 describe('logtriage doctor', () => {
   it('reports the backend in use and why the GPU backend was skipped', async () => {
     const { stdout } = await run('doctor', '--json');

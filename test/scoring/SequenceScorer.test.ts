@@ -98,6 +98,15 @@ describe('SequenceScorer', () => {
     await expect(SequenceScorer.load(dir)).rejects.toThrow(InputError);
   });
 
+  it('flags unseen templates even when the calibration split holds templates training never saw', async () => {
+    // Rare templates, each in one session: those in the calibration split were never trained on.
+    const sessions = normalSessions(200, 3).map((s, i) => (i % 20 === 0 ? [...s.slice(0, -1), `rotate-${i}`, 'close'] : s));
+    const { scorer: small } = await SequenceScorer.train(sessions, { lstm: { hidden: 8, embedding: 4 }, epochs: 5, seed: 11 });
+    expect(small.threshold).toBeLessThan(UNSEEN_SURPRISE);
+    expect(small.score([['open', 'segfault', 'close']])[0]!.anomalous).toBe(true);
+    await small.dispose();
+  }, 60_000);
+
   it('needs enough normal sessions to train', async () => {
     await expect(SequenceScorer.train([['a']])).rejects.toThrow(/at least 10 normal sessions/);
   });
