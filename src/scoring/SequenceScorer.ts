@@ -8,7 +8,7 @@ import { buildLstm, type LstmConfig } from './lstm.js';
 import { LruCache } from './LruCache.js';
 import { scorePositions, sessionScore, UNSEEN_SURPRISE, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
 import { seededRandom, trainModel, type TrainOptions, type TrainReport } from './train.js';
-import { Vocabulary } from './Vocabulary.js';
+import { BOS, EOS, PAD, UNK, Vocabulary } from './Vocabulary.js';
 
 /** Version of the model directory layout written by {@link SequenceScorer.save}. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -23,6 +23,20 @@ export interface ScorerTrainOptions extends TrainOptions {
   strategy?: SessionScoreStrategy;
   /** Identical sessions cached. Default 100,000. */
   cacheSize?: number;
+}
+
+/** One surprising position of a session, with what the model expected there. */
+export interface Evidence {
+  /** Index in the session; `session.length` is its end. */
+  position: number;
+  /** The template id that occurred (`<end>` for the end of the session). */
+  actual: string;
+  surprise: number;
+  rank: number;
+  /** The events the model found most likely there, with their probabilities. */
+  expected: { templateId: string; probability: number }[];
+  /** True when the template was never seen in training. */
+  unseen: boolean;
 }
 
 /** The verdict on one session. */
@@ -146,6 +160,40 @@ export class SequenceScorer {
     return scorePositions(this.model, encoded, this.vocabulary.size, options).map((positions) => {
       const score = sessionScore(positions, this.meta.strategy);
       return { score, anomalous: score > this.meta.threshold, positions };
+    });
+  }
+
+  /**
+   * The `top` most surprising positions of a session (most surprising first), each with the
+   * `expected` events the model found most likely there: what an SRE reads to see why a session
+   * was flagged.
+   */
+  explain(session: readonly string[], top = 3, expected = 3): Evidence[] {
+    const encoded = this.vocabulary.encode(session);
+    const inputs = [BOS, ...encoded];
+    const probabilities = tf.tidy(() => {
+      const logits = this.model.predict(tf.oneHot(tf.tensor2d(inputs, [1, inputs.length], 'int32'), this.vocabulary.size).toFloat()) as tf.Tensor3D;
+      return tf.softmax(logits);
+    });
+    const rows = (probabilities.arraySync() as number[][][])[0]!;
+    probabilities.dispose();
+    const positions = scorePositions(this.model, [encoded], this.vocabulary.size)[0]!;
+    const order = [...positions.surprise.keys()].sort((a, b) => positions.surprise[b]! - positions.surprise[a]!).slice(0, top);
+    return order.map((position) => {
+      const actualIndex = position < encoded.length ? encoded[position]! : EOS;
+      const likely = rows[position]!
+        .map((p, index) => ({ index, p }))
+        .filter((e) => e.index !== PAD && e.index !== UNK && e.index !== BOS)
+        .sort((a, b) => b.p - a.p)
+        .slice(0, expected);
+      return {
+        position,
+        actual: position < session.length ? session[position]! : this.vocabulary.decode(EOS),
+        surprise: positions.surprise[position]!,
+        rank: positions.rank[position]!,
+        expected: likely.map((e) => ({ templateId: this.vocabulary.decode(e.index), probability: e.p })),
+        unseen: actualIndex === UNK,
+      };
     });
   }
 

@@ -6,6 +6,6 @@ export { trainModel, seededRandom, type TrainOptions, type TrainReport } from '.
 export { scorePositions, sessionScore, UNSEEN_SURPRISE, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
 export { percentileThreshold } from './calibrate.js';
 export { LruCache } from './LruCache.js';
-export { SequenceScorer, MODEL_FORMAT_VERSION, type ScorerTrainOptions, type SessionVerdict } from './SequenceScorer.js';
+export { SequenceScorer, MODEL_FORMAT_VERSION, type Evidence, type ScorerTrainOptions, type SessionVerdict } from './SequenceScorer.js';
 export * from './baselines/index.js';
 export { ModelRegistry, type ModelVersion } from './ModelRegistry.js';

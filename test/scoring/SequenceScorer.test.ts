@@ -45,6 +45,18 @@ describe('SequenceScorer', () => {
     expect(surprise.indexOf(Math.max(...surprise))).toBe(3);
   });
 
+  it('explains a flagged session: the surprising event and what the model expected instead', () => {
+    const [first, ...rest] = scorer.explain(['open', 'read', 'close', 'close'], 2);
+    expect(first).toMatchObject({ position: 3, actual: 'close', unseen: false });
+    expect(first!.expected[0]!.templateId).toBe('<end>');
+    expect(first!.expected[0]!.probability).toBeGreaterThan(0.5);
+    expect(rest).toHaveLength(1);
+    expect(rest[0]!.surprise).toBeLessThanOrEqual(first!.surprise);
+    const [unseen] = scorer.explain(['open', 'kernel panic', 'close'], 1);
+    expect(unseen).toMatchObject({ position: 1, actual: 'kernel panic', unseen: true });
+    expect(['read', 'write']).toContain(unseen!.expected[0]!.templateId);
+  });
+
   it('makes an unseen template maximally surprising', () => {
     const [verdict] = scorer.score([['open', 'kernel panic', 'close']]);
     expect(verdict!.score).toBe(UNSEEN_SURPRISE);
