@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { initBackend, NgramDetector, PcaDetector, percentileThreshold, seededRandom, SequenceScorer, type SessionDetector } from '../src/scoring/index.js';
-import { detectionMetrics } from './detectMetrics.js';
+import { detectionMetrics, initBackend, NgramDetector, PcaDetector, percentileThreshold, seededRandom, SequenceScorer, type SessionDetector } from '../src/scoring/index.js';
 
 /** A labelled test set and normal training sessions, as template-id sequences. */
 export interface DetectDataset {

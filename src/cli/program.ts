@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
+import { evalCommand } from './commands/eval.js';
 import { parseCommand } from './commands/parse.js';
 import { synthCommand } from './commands/synth.js';
 import { modelCommand, trainCommand } from './commands/train.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(parseCommand());
   program.addCommand(synthCommand());
   program.addCommand(trainCommand());
+  program.addCommand(evalCommand());
   program.addCommand(modelCommand());
   program.addCommand(configCommand());
   program.addCommand(doctorCommand());

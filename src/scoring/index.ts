@@ -9,3 +9,4 @@ export { LruCache } from './LruCache.js';
 export { SequenceScorer, MODEL_FORMAT_VERSION, type Evidence, type ScorerTrainOptions, type SessionVerdict } from './SequenceScorer.js';
 export * from './baselines/index.js';
 export { ModelRegistry, type ModelVersion } from './ModelRegistry.js';
+export { detectionMetrics, rocAuc, rocCurve } from './metrics.js';

@@ -107,6 +107,25 @@ describe('logtriage train and model', () => {
     await expect(run('--set', `service.dataDir=${dir}`, 'model', 'activate', 'nope')).rejects.toThrow(/no model version "nope"/);
   }, 60_000);
 
+  it('evaluates a labelled dataset with the active model and writes a self-contained HTML report', async () => {
+    const dir = tempDir();
+    const normal = join(dir, 'normal.ids');
+    writeFileSync(normal, `${Array.from({ length: 80 }, (_, i) => ['5', '5', ...Array.from({ length: 1 + (i % 3) }, () => '9'), '11'].join(' ')).join('\n')}\n`);
+    const abnormal = join(dir, '<script>abnormal.ids');
+    writeFileSync(abnormal, '5 5 9 9 9 9 9 9 9 9 11 11 11\n5 42 11\n9 5\n');
+    await run('--set', `service.dataDir=${dir}`, 'train', normal, '--input', 'idlines', '--epochs', '30', '--quiet');
+    const report = join(dir, 'report.html');
+    const { stdout } = await run('--set', `service.dataDir=${dir}`, 'eval', normal, '--input', 'idlines', '--abnormal', abnormal, '--report', report, '--json');
+    const figures = JSON.parse(stdout) as { sessions: number; anomalous: number; recall: number; rocAuc: number };
+    expect(figures).toMatchObject({ sessions: 83, anomalous: 3 });
+    expect(figures.rocAuc).toBeGreaterThan(0.9);
+    const html = readFileSync(report, 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    expect(html).toContain('ROC curve');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toMatch(/(src|href)="http/);
+  }, 60_000);
+
   it('refuses input with too few normal sessions', async () => {
     const dir = tempDir();
     const sessions = join(dir, 'few.ids');

@@ -3,7 +3,7 @@ import { batchWindows, windowsOf } from '../../src/scoring/batches.js';
 import { percentileThreshold } from '../../src/scoring/calibrate.js';
 import { LruCache } from '../../src/scoring/LruCache.js';
 import { BOS, EOS, PAD, UNK, Vocabulary } from '../../src/scoring/Vocabulary.js';
-import { detectionMetrics, rocAuc } from '../../bench/detectMetrics.js';
+import { detectionMetrics, rocAuc } from '../../src/scoring/metrics.js';
 
 describe('Vocabulary', () => {
   it('reserves padding, unseen, start and end, and maps unseen templates to one index', () => {
