@@ -76,7 +76,7 @@ export function idlinesDataset(trainPath: string, abnormalPath: string, normalPa
 }
 
 /** Model names `detect` knows, in the order `all` runs them. */
-export const DETECT_MODELS = ['lstm', 'pca', 'ngram'] as const;
+export const DETECT_MODELS = ['lstm', 'transformer', 'pca', 'ngram'] as const;
 
 /** The calibration split the sequence scorer uses, so baselines are calibrated the same way. */
 function calibrationSplit(train: readonly string[][], seed = 42): { fit: string[][]; calibration: string[][] } {
@@ -107,9 +107,9 @@ export async function runDetect(dataset: DetectDataset, model: string, onProgres
     onProgress?.(`fitted ${model} in ${trainSeconds.toFixed(1)} s, threshold ${threshold.toFixed(3)}`);
     return { backend: 'none', result: resultOf(model, scores, labels, threshold, trainSeconds, sessions.length / scoreSeconds, undefined) };
   }
-  if (model !== 'lstm') throw new Error(`unknown model "${model}"; available: ${DETECT_MODELS.join(', ')}, all`);
+  if (model !== 'lstm' && model !== 'transformer') throw new Error(`unknown model "${model}"; available: ${DETECT_MODELS.join(', ')}, all`);
   const backend = await initBackend();
-  const { scorer, report } = await SequenceScorer.train(dataset.train, { seed: 42, epochs: 60 });
+  const { scorer, report } = await SequenceScorer.train(dataset.train, { architecture: model, seed: 42, epochs: 60 });
   onProgress?.(`trained ${model} in ${report.seconds.toFixed(1)} s (best epoch ${report.bestEpoch}), threshold ${scorer.threshold.toFixed(3)}`);
   let started = performance.now();
   const verdicts = scorer.scoreUncached(sessions);

@@ -26,7 +26,7 @@ export class ModelRegistry {
   }
 
   /** Saves a trained scorer as a new version and makes it active. Returns the version name. */
-  async add(scorer: SequenceScorer, name = 'lstm'): Promise<string> {
+  async add(scorer: SequenceScorer, name: string = scorer.meta.architecture): Promise<string> {
     mkdirSync(this.root, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     let version = `${stamp}-${name}`;

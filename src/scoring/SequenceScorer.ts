@@ -5,6 +5,7 @@ import { InputError } from '../util/errors.js';
 import { tf } from './backend.js';
 import { percentileThreshold } from './calibrate.js';
 import { buildLstm, type LstmConfig } from './lstm.js';
+import { buildTransformer, type TransformerConfig } from './transformer.js';
 import { LruCache } from './LruCache.js';
 import { scorePositions, sessionScore, UNSEEN_SURPRISE, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
 import { seededRandom, trainModel, type TrainOptions, type TrainReport } from './train.js';
@@ -15,7 +16,10 @@ export const MODEL_FORMAT_VERSION = 1;
 
 /** Options of {@link SequenceScorer.train}. */
 export interface ScorerTrainOptions extends TrainOptions {
+  /** `lstm` (DeepLog-style, default) or `transformer` (small causal Transformer). */
+  architecture?: 'lstm' | 'transformer';
   lstm?: Partial<LstmConfig>;
+  transformer?: Partial<TransformerConfig>;
   /** Share of the normal sessions held out of training to calibrate the threshold. Default 0.2. */
   calibrationShare?: number;
   /** Percentile of the held-out normal scores used as threshold. Default 0.998. */
@@ -56,8 +60,9 @@ function withoutUnseen(positions: PositionScores): PositionScores {
 const metaSchema = z.object({
   format: z.literal('logtriage.tier1'),
   version: z.literal(MODEL_FORMAT_VERSION),
-  architecture: z.literal('lstm'),
-  lstm: z.object({ embedding: z.number().int().positive(), hidden: z.number().int().positive(), layers: z.number().int().positive() }),
+  architecture: z.enum(['lstm', 'transformer']),
+  lstm: z.object({ embedding: z.number().int().positive(), hidden: z.number().int().positive(), layers: z.number().int().positive() }).optional(),
+  transformer: z.object({ width: z.number().int().positive(), heads: z.number().int().positive(), layers: z.number().int().positive() }).optional(),
   threshold: z.number(),
   percentile: z.number(),
   strategy: z.enum(['max', 'mean', 'topg']),
@@ -103,16 +108,18 @@ export class SequenceScorer {
     const calibration = order.slice(0, calibrationCount).map((i) => normalSessions[i]!);
     const fit = order.slice(calibrationCount).map((i) => normalSessions[i]!);
     const vocabulary = Vocabulary.fromSessions(fit);
+    const architecture = options.architecture ?? 'lstm';
     const lstm: LstmConfig = { embedding: 16, hidden: 32, layers: 2, ...options.lstm };
-    const model = buildLstm(vocabulary.size, lstm, seed);
+    const transformer: TransformerConfig = { width: 32, heads: 4, layers: 2, ...options.transformer };
+    const model = architecture === 'lstm' ? buildLstm(vocabulary.size, lstm, seed) : buildTransformer(vocabulary.size, transformer, seed);
     const report = await trainModel(model, fit.map((s) => vocabulary.encode(s)), vocabulary.size, options);
     const strategy = options.strategy ?? 'max';
     const percentile = options.percentile ?? 0.998;
     const meta: Meta = {
       format: 'logtriage.tier1',
       version: MODEL_FORMAT_VERSION,
-      architecture: 'lstm',
-      lstm,
+      architecture,
+      ...(architecture === 'lstm' ? { lstm } : { transformer }),
       threshold: 0,
       percentile,
       strategy,

@@ -2,6 +2,7 @@ export { initBackend, tf, type BackendPreference, type BackendReport } from './b
 export { Vocabulary, PAD, UNK, BOS, EOS } from './Vocabulary.js';
 export { windowsOf, batchWindows, type Window, type Batch } from './batches.js';
 export { buildLstm, type LstmConfig } from './lstm.js';
+export { buildTransformer, type TransformerConfig } from './transformer.js';
 export { trainModel, seededRandom, type TrainOptions, type TrainReport } from './train.js';
 export { scorePositions, sessionScore, UNSEEN_SURPRISE, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
 export { percentileThreshold } from './calibrate.js';

@@ -123,3 +123,33 @@ describe('SequenceScorer', () => {
     await expect(SequenceScorer.train([['a']])).rejects.toThrow(/at least 10 normal sessions/);
   });
 });
+
+describe('SequenceScorer with the causal Transformer', () => {
+  it('learns the same grammar, flags broken sessions, and saves and loads', async () => {
+    const { scorer: transformer } = await SequenceScorer.train(normalSessions(300, 1), {
+      architecture: 'transformer',
+      transformer: { width: 16, heads: 2 },
+      epochs: 150,
+      patience: 10,
+      seed: 7,
+      learningRate: 0.01,
+    });
+    const normal = transformer.score(normalSessions(100, 99));
+    const worstNormal = Math.max(...normal.map((v) => v.score));
+    const broken = transformer.score([['open', 'read', 'close', 'close'], ['read', 'open', 'close'], ['open', 'read', 'read']]);
+    for (const verdict of broken) {
+      expect(verdict.anomalous).toBe(true);
+      expect(verdict.score).toBeGreaterThan(worstNormal);
+    }
+    // Causal: the scores of a prefix do not depend on what follows it.
+    const [short, long] = transformer.scoreUncached([['open', 'read'], ['open', 'read', 'write', 'close']]);
+    expect(long!.positions.surprise[1]).toBeCloseTo(short!.positions.surprise[1]!, 4);
+    const dir = join(mkdtempSync(join(tmpdir(), 'logtriage-transformer-')), 'model');
+    await transformer.save(dir);
+    const loaded = await SequenceScorer.load(dir);
+    expect(loaded.meta.architecture).toBe('transformer');
+    expect(loaded.score([['read', 'open', 'close']])[0]!.score).toBeCloseTo(broken[1]!.score, 4);
+    await loaded.dispose();
+    await transformer.dispose();
+  }, 120_000);
+});

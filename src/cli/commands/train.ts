@@ -10,6 +10,7 @@ import { nonNegativeInt } from './parse.js';
 
 interface TrainCliOptions {
   input: SessionInputKind;
+  architecture: 'lstm' | 'transformer';
   format?: string;
   epochs: number;
   hidden: number;
@@ -25,8 +26,9 @@ export function trainCommand(): Command {
     .argument('<file>', 'normal logs (or sessions, see --input); labelled anomalous sessions are left out')
     .addOption(new Option('--input <kind>', 'log: a log file, mined and grouped by sessions.key; sessions: JSON lines with templates or events; idlines: event ids per line').choices(['log', 'sessions', 'idlines']).default('log'))
     .option('-f, --format <format>', 'log format, for --input log (see `logtriage parse --help`)')
+    .addOption(new Option('--architecture <name>', 'lstm (DeepLog-style) or transformer (small causal Transformer)').choices(['lstm', 'transformer']).default('lstm'))
     .option('--epochs <n>', 'most training epochs (early stopping usually ends sooner)', nonNegativeInt, 60)
-    .option('--hidden <n>', 'LSTM units per layer', nonNegativeInt, 32)
+    .option('--hidden <n>', 'LSTM units per layer, or Transformer width', nonNegativeInt, 32)
     .option('--seed <n>', 'seed of splits, shuffles and initial weights', nonNegativeInt, 42)
     .option('--percentile <p>', 'percentile of held-out normal scores used as threshold', (v) => Number(v), 0.998)
     .option('-q, --quiet', 'no progress output')
@@ -39,7 +41,15 @@ export function trainCommand(): Command {
       if (normal.length < 10) throw new InputError(`${file}: ${normal.length} normal sessions found; training needs at least 10 (check --input and sessions.key)`);
       process.stderr.write(`training on ${normal.length} normal sessions (${input.sessions.length - normal.length} labelled anomalous left out)\n`);
       const progress = createProgress({ label: 'training', unit: 'epochs', total: options.epochs, quiet: options.quiet ?? false });
-      const { scorer, report } = await SequenceScorer.train(normal, { epochs: options.epochs, seed: options.seed, percentile: options.percentile, lstm: { hidden: options.hidden }, progress });
+      const { scorer, report } = await SequenceScorer.train(normal, {
+        architecture: options.architecture,
+        epochs: options.epochs,
+        seed: options.seed,
+        percentile: options.percentile,
+        lstm: { hidden: options.hidden },
+        transformer: { width: options.hidden },
+        progress,
+      });
       const registry = new ModelRegistry(config.service.dataDir);
       const version = await registry.add(scorer);
       if (input.miner) saveSnapshot(input.miner, join(registry.root, version, 'templates.json'));
