@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { detectionMetrics, initBackend, NgramDetector, PcaDetector, percentileThreshold, seededRandom, SequenceScorer, type SessionDetector } from '../src/scoring/index.js';
+import { calibrationSplit, detectionMetrics, initBackend, NgramDetector, PcaDetector, percentileThreshold, seededRandom, SequenceScorer, type SessionDetector } from '../src/scoring/index.js';
 
 /** A labelled test set and normal training sessions, as template-id sequences. */
 export interface DetectDataset {
@@ -77,18 +77,6 @@ export function idlinesDataset(trainPath: string, abnormalPath: string, normalPa
 
 /** Model names `detect` knows, in the order `all` runs them. */
 export const DETECT_MODELS = ['lstm', 'transformer', 'pca', 'ngram'] as const;
-
-/** The calibration split the sequence scorer uses, so baselines are calibrated the same way. */
-function calibrationSplit(train: readonly string[][], seed = 42): { fit: string[][]; calibration: string[][] } {
-  const random = seededRandom(seed ^ 0x5bd1e995);
-  const order = train.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const count = Math.max(1, Math.round(train.length * 0.2));
-  return { calibration: order.slice(0, count).map((i) => train[i]!), fit: order.slice(count).map((i) => train[i]!) };
-}
 
 /** Runs one model on a dataset: train, calibrate, score uncached and cached, and the figures. */
 export async function runDetect(dataset: DetectDataset, model: string, onProgress?: (line: string) => void) {

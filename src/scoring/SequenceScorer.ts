@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
 import { tf } from './backend.js';
-import { percentileThreshold } from './calibrate.js';
+import { calibrationSplit, percentileThreshold } from './calibrate.js';
 import { buildLstm, type LstmConfig } from './lstm.js';
 import { buildTransformer, type TransformerConfig } from './transformer.js';
 import { LruCache } from './LruCache.js';
 import { scorePositions, sessionScore, UNSEEN_SURPRISE, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
-import { seededRandom, trainModel, type TrainOptions, type TrainReport } from './train.js';
+import { trainModel, type TrainOptions, type TrainReport } from './train.js';
 import { BOS, EOS, PAD, UNK, Vocabulary } from './Vocabulary.js';
 
 /** Version of the model directory layout written by {@link SequenceScorer.save}. */
@@ -98,15 +98,7 @@ export class SequenceScorer {
   static async train(normalSessions: readonly (readonly string[])[], options: ScorerTrainOptions = {}): Promise<{ scorer: SequenceScorer; report: TrainReport }> {
     if (normalSessions.length < 10) throw new InputError(`training needs at least 10 normal sessions, got ${normalSessions.length}`);
     const seed = options.seed ?? 42;
-    const random = seededRandom(seed ^ 0x5bd1e995);
-    const order = normalSessions.map((_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    const calibrationCount = Math.max(1, Math.round(normalSessions.length * (options.calibrationShare ?? 0.2)));
-    const calibration = order.slice(0, calibrationCount).map((i) => normalSessions[i]!);
-    const fit = order.slice(calibrationCount).map((i) => normalSessions[i]!);
+    const { fit, calibration } = calibrationSplit(normalSessions, options.calibrationShare ?? 0.2, seed);
     const vocabulary = Vocabulary.fromSessions(fit);
     const architecture = options.architecture ?? 'lstm';
     const lstm: LstmConfig = { embedding: 16, hidden: 32, layers: 2, ...options.lstm };

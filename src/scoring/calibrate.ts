@@ -1,3 +1,20 @@
+import { seededRandom } from './train.js';
+
+/**
+ * The seeded split of normal sessions into those a model is fitted on and the `share` held out
+ * to calibrate its threshold. Every detector uses it, so all are calibrated alike.
+ */
+export function calibrationSplit<T>(sessions: readonly T[], share = 0.2, seed = 42): { fit: T[]; calibration: T[] } {
+  const random = seededRandom(seed ^ 0x5bd1e995);
+  const order = sessions.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const count = Math.max(1, Math.round(sessions.length * share));
+  return { calibration: order.slice(0, count).map((i) => sessions[i]!), fit: order.slice(count).map((i) => sessions[i]!) };
+}
+
 /**
  * The threshold above which a session is flagged: the `percentile` (0–1) of the scores of normal
  * sessions the model was not trained on, interpolated between neighbouring ranks.

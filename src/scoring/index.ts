@@ -5,7 +5,7 @@ export { buildLstm, type LstmConfig } from './lstm.js';
 export { buildTransformer, type TransformerConfig } from './transformer.js';
 export { trainModel, seededRandom, type TrainOptions, type TrainReport } from './train.js';
 export { scorePositions, sessionScore, UNSEEN_SURPRISE, type PositionScores, type ScoreOptions, type SessionScoreStrategy } from './score.js';
-export { percentileThreshold } from './calibrate.js';
+export { calibrationSplit, percentileThreshold } from './calibrate.js';
 export { LruCache } from './LruCache.js';
 export { SequenceScorer, MODEL_FORMAT_VERSION, type Evidence, type ScorerTrainOptions, type SessionVerdict } from './SequenceScorer.js';
 export * from './baselines/index.js';
