@@ -3,7 +3,7 @@ import { batchWindows, windowsOf } from '../../src/scoring/batches.js';
 import { percentileThreshold } from '../../src/scoring/calibrate.js';
 import { LruCache } from '../../src/scoring/LruCache.js';
 import { BOS, EOS, PAD, UNK, Vocabulary } from '../../src/scoring/Vocabulary.js';
-import { detectionMetrics, rocAuc } from '../../src/scoring/metrics.js';
+import { detectionMetrics, rocAuc, rocCurve } from '../../src/scoring/metrics.js';
 
 describe('Vocabulary', () => {
   it('reserves padding, unseen, start and end, and maps unseen templates to one index', () => {
@@ -73,5 +73,16 @@ describe('detection metrics', () => {
     expect(m.falsePositiveRate).toBeCloseTo(0.5);
     expect(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.75);
     expect(rocAuc([1, 1], [0, 1])).toBe(0.5);
+  });
+
+  it('traces the ROC curve from (0,0) to (1,1), one point per distinct score', () => {
+    const curve = rocCurve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]);
+    expect(curve.map((p) => [p.fpr, p.tpr])).toEqual([
+      [0, 0],
+      [0, 0.5],
+      [0.5, 0.5],
+      [0.5, 1],
+      [1, 1],
+    ]);
   });
 });
