@@ -4,3 +4,4 @@ export { ingestConfigSchema, type IngestConfig } from './ingest.js';
 export { sessionsConfigSchema, parseSessionsConfig, parseSessionKeySpec, sessionKeySpecOrThrow, type SessionsConfig, type SessionsConfigInput, type SessionKeySpec } from './sessions.js';
 export { serviceConfigSchema, type ServiceConfig } from './service.js';
 export { templatesConfigSchema, maskSchema, maskSpecSchema, type TemplatesConfig, type MaskRule } from './templates.js';
+export { scoringConfigSchema, type ScoringConfig } from './scoring.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ingestConfigSchema } from './ingest.js';
+import { scoringConfigSchema } from './scoring.js';
 import { serviceConfigSchema } from './service.js';
 import { sessionsConfigSchema } from './sessions.js';
 import { templatesConfigSchema } from './templates.js';
@@ -14,6 +15,7 @@ export const configSchema = z
     ingest: ingestConfigSchema.prefault({}),
     templates: templatesConfigSchema.prefault({}),
     sessions: sessionsConfigSchema.prefault({}),
+    scoring: scoringConfigSchema.prefault({}),
   })
   .describe('logtriage configuration.');
 

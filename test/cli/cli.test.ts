@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +146,16 @@ describe('logtriage doctor', () => {
       expect(info.skipped[0]!.reason).toMatch(/tfjs-node-gpu/);
     }
   });
+});
+
+describe('scoring.backend', () => {
+  it('forces the backend from the environment (the backend is chosen once per process, so in a child)', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'doctor', '--json'], {
+      env: { ...process.env, LOGTRIAGE_SCORING__BACKEND: 'cpu' },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toMatchObject({ backend: 'cpu', cuda: false });
+  }, 60_000);
 });
 
 describe('logtriage --help', () => {

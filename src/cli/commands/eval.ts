@@ -27,7 +27,7 @@ export function evalCommand(): Command {
     .addHelpText('after', '\nExample:\n  logtriage eval session_test.jsonl --report eval.html')
     .action(async (file: string, options: EvalOptions, cmd: Command) => {
       const config = configFor(cmd);
-      await initBackend();
+      await initBackend(config.scoring.backend);
       const dir = options.model ?? new ModelRegistry(config.service.dataDir).activeDir();
       const scorer = await SequenceScorer.load(dir);
       const data = await readSessions(file, options.input, config);

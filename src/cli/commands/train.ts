@@ -34,7 +34,7 @@ export function trainCommand(): Command {
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, options: TrainCliOptions, cmd: Command) => {
       const config = configFor(cmd, options.format ? { ingest: { format: options.format } } : {});
-      const backend = await initBackend();
+      const backend = await initBackend(config.scoring.backend);
       process.stderr.write(`backend: ${backend.name}${backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.name).join(', ')})` : ''}\n`);
       const input = await readSessions(file, options.input, config);
       const normal = input.sessions.filter((_, i) => input.labels[i] === 0);
