@@ -44,12 +44,8 @@ export function readLabelledSystems(dir: string): LabelledSystem[] {
 export function mineSystem(contents: readonly string[]): string[] {
   const miner = new TemplateMiner();
   const ids = contents.map((line) => miner.add(line)?.templateId ?? '');
-  const finalText = new Map<string, string>();
-  for (const template of miner.templates()) {
-    finalText.set(template.id, template.text);
-    for (const old of template.previousIds) finalText.set(old, template.text);
-  }
-  return ids.map((id) => finalText.get(id) ?? '');
+  const byId = miner.templatesByAnyId();
+  return ids.map((id) => byId.get(id)?.text ?? '');
 }
 
 /**

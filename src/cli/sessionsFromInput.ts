@@ -55,9 +55,8 @@ export async function readSessions(file: string, kind: SessionInputKind, config:
     if (match) sessionizer.add(event, match.templateId);
   }
   await sessionizer.dispose();
-  // Ids change when a template generalises: map every id to the template's final id.
-  const finalId = new Map<string, string>();
-  for (const t of templateMiner.templates()) for (const id of [t.id, ...t.previousIds]) finalId.set(id, t.id);
-  const sessions = closed.map((s) => s.map((id) => finalId.get(id) ?? id));
+  // Ids change when a template generalises: record every session with today's ids.
+  const byId = templateMiner.templatesByAnyId();
+  const sessions = closed.map((s) => s.map((id) => byId.get(id)?.id ?? id));
   return { sessions, labels: sessions.map(() => 0), miner: templateMiner };
 }

@@ -173,6 +173,16 @@ export class TemplateMiner {
       .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text));
   }
 
+  /**
+   * Every id a template has had (its current one and its `previousIds`) → the template now. Ids
+   * change when a template generalises; this turns ids recorded earlier into today's.
+   */
+  templatesByAnyId(): Map<string, Template> {
+    const map = new Map<string, Template>();
+    for (const t of this.templates()) for (const id of [t.id, ...t.previousIds]) map.set(id, t);
+    return map;
+  }
+
   /** The template with this id (current or earlier), or undefined. */
   get(id: string): Template | undefined {
     const cluster = this.clusters.get(id) ?? [...this.clusters.values()].find((c) => c.previousIds.includes(id));

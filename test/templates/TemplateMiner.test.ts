@@ -292,3 +292,15 @@ describe('TemplateMiner words that are values (variableAfter)', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('TemplateMiner.templatesByAnyId', () => {
+  it('resolves an id recorded before a template generalised to the template now', () => {
+    const miner = new TemplateMiner();
+    const first = miner.add('cupsd shutdown succeeded for print queue alpha on node one')!;
+    const later = miner.add('cupsd shutdown succeeded for print queue beta on node one')!;
+    expect(later.templateId).not.toBe(first.templateId);
+    const byId = miner.templatesByAnyId();
+    expect(byId.get(first.templateId)?.id).toBe(later.templateId);
+    expect(byId.get(later.templateId)?.text).toBe('cupsd shutdown succeeded for print queue <*> on node one');
+  });
+});

@@ -45,9 +45,7 @@ export function demoCommand(): Command {
       out.write(`mined ${miner.size} templates from ${events.stats.events.toLocaleString('en-US')} events (${formatRate(events.stats.events / seconds)} events/s, reading included)\n\n`);
       out.write(formatTemplateTable(miner.templates(), { top: options.top }));
 
-      // Map every id a template ever had to its final text: ids change when a template generalises.
-      const finalText = new Map<string, string>();
-      for (const t of miner.templates()) for (const id of [t.id, ...t.previousIds]) finalText.set(id, t.text);
+      const byId = miner.templatesByAnyId();
       const lengths = sessions.map((s) => s.templateIds.length).sort((a, b) => a - b);
       const median = lengths[Math.floor(lengths.length / 2)] ?? 0;
       out.write(`\n${sessions.length} request sessions (grouped by trace id): median ${median} events, longest ${lengths.at(-1) ?? 0}\n`);
@@ -55,7 +53,7 @@ export function demoCommand(): Command {
       const sessionsPerTemplate = new Map<string, Set<string>>();
       for (const s of sessions) {
         for (const id of s.templateIds) {
-          const text = finalText.get(id) ?? id;
+          const text = byId.get(id)?.text ?? id;
           const set = sessionsPerTemplate.get(text) ?? new Set<string>();
           set.add(s.key);
           sessionsPerTemplate.set(text, set);
