@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { calibrationSplit, detectionMetrics, initBackend, NgramDetector, PcaDetector, percentileThreshold, seededRandom, SequenceScorer, type SessionDetector } from '../src/scoring/index.js';
+import { calibrationSplit, detectionMetrics, initBackend, NgramDetector, PcaDetector, percentileThreshold, readIdLines, readSessionLines, seededRandom, SequenceScorer, type SessionDetector } from '../src/scoring/index.js';
 
 /** A labelled test set and normal training sessions, as template-id sequences. */
 export interface DetectDataset {
@@ -9,22 +7,9 @@ export interface DetectDataset {
   description: Record<string, unknown>;
 }
 
-function lines(path: string): string[] {
-  return readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-}
-
-const sessionLine = z.union([
-  z.object({ label: z.union([z.literal(0), z.literal(1)]), templates: z.array(z.string()) }),
-  z.object({ label: z.union([z.literal(0), z.literal(1)]), events: z.array(z.union([z.string(), z.number()])) }),
-]);
-
 function parseSessions(path: string): { session: string[]; label: 0 | 1 }[] {
-  return lines(path).map((line, i) => {
-    const parsed = sessionLine.safeParse(JSON.parse(line));
-    if (!parsed.success) throw new Error(`${path}:${i + 1}: expected {"label":0|1,"templates":[…]} or {"label":…,"events":[…]}`);
-    const d = parsed.data;
-    return { session: 'templates' in d ? d.templates : d.events.map(String), label: d.label };
-  });
+  const { sessions, labels } = readSessionLines(path, { labelRequired: true });
+  return sessions.map((session, i) => ({ session, label: labels[i]! }));
 }
 
 /** `sessions` form: JSON lines with labels; train on the label-0 sessions of the train file. */
@@ -44,11 +29,10 @@ export function sessionsDataset(trainPath: string, testPath: string): DetectData
  * test file, 20 % of the training file (seeded shuffle) is held out as normal test data.
  */
 export function idlinesDataset(trainPath: string, abnormalPath: string, normalPath?: string): DetectDataset {
-  const parse = (path: string) => lines(path).map((l) => l.split(/\s+/));
-  let train = parse(trainPath);
+  let train = readIdLines(trainPath);
   let normal: string[][];
   let heldOut = false;
-  if (normalPath) normal = parse(normalPath);
+  if (normalPath) normal = readIdLines(normalPath);
   else {
     const random = seededRandom(2024);
     const order = train.map((_, i) => i);
@@ -61,7 +45,7 @@ export function idlinesDataset(trainPath: string, abnormalPath: string, normalPa
     train = order.slice(hold).map((i) => train[i]!);
     heldOut = true;
   }
-  const abnormal = parse(abnormalPath);
+  const abnormal = readIdLines(abnormalPath);
   return {
     train,
     test: [...normal.map((session) => ({ session, label: 0 as const })), ...abnormal.map((session) => ({ session, label: 1 as const }))],

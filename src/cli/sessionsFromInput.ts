@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { readLogEvents } from '../ingest/index.js';
+import { readIdLines, readSessionLines } from '../scoring/index.js';
 import { Sessionizer } from '../sessions/index.js';
 import { TemplateMiner } from '../templates/index.js';
-import { InputError } from '../util/errors.js';
 
 /** How `train` and `eval` read sessions. */
 export type SessionInputKind = 'log' | 'sessions' | 'idlines';
@@ -17,36 +15,17 @@ export interface LabelledSessions {
   miner?: TemplateMiner;
 }
 
-const sessionLine = z.union([
-  z.object({ label: z.union([z.literal(0), z.literal(1)]).default(0), templates: z.array(z.string()) }),
-  z.object({ label: z.union([z.literal(0), z.literal(1)]).default(0), events: z.array(z.union([z.string(), z.number()])) }),
-]);
-
 /**
  * Reads sessions: `sessions` (JSON lines `{"label":0|1,"templates":[…]}` or `{"events":[…]}`),
  * `idlines` (one session per line of space-separated event ids), or `log`: a log file mined into
  * templates and grouped into sessions with the configured key.
  */
 export async function readSessions(file: string, kind: SessionInputKind, config: Config, miner?: TemplateMiner): Promise<LabelledSessions> {
-  if (kind === 'idlines' || kind === 'sessions') {
-    const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-    if (kind === 'idlines') return { sessions: lines.map((l) => l.split(/\s+/)), labels: lines.map(() => 0) };
-    const sessions: string[][] = [];
-    const labels: (0 | 1)[] = [];
-    lines.forEach((line, i) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch {
-        throw new InputError(`${file}:${i + 1}: not JSON`);
-      }
-      const parsed = sessionLine.safeParse(json);
-      if (!parsed.success) throw new InputError(`${file}:${i + 1}: expected {"label":0|1,"templates":[…]} or {"label":0|1,"events":[…]}`);
-      sessions.push('templates' in parsed.data ? parsed.data.templates : parsed.data.events.map(String));
-      labels.push(parsed.data.label);
-    });
-    return { sessions, labels };
+  if (kind === 'idlines') {
+    const sessions = readIdLines(file);
+    return { sessions, labels: sessions.map(() => 0) };
   }
+  if (kind === 'sessions') return readSessionLines(file, { labelRequired: false });
   const templateMiner = miner ?? new TemplateMiner(config.templates);
   const closed: string[][] = [];
   const sessionizer = new Sessionizer(config.sessions, { onClose: (s) => closed.push(s.templateIds) });

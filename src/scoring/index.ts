@@ -11,3 +11,4 @@ export { SequenceScorer, MODEL_FORMAT_VERSION, type Evidence, type ScorerTrainOp
 export * from './baselines/index.js';
 export { ModelRegistry, type ModelVersion } from './ModelRegistry.js';
 export { detectionMetrics, rocAuc, rocCurve } from './metrics.js';
+export { readSessionLines, readIdLines } from './sessionFiles.js';
