@@ -1,4 +1,4 @@
-import { calibrationSplit, detectionMetrics, initBackend, NgramDetector, PcaDetector, percentileThreshold, readIdLines, readSessionLines, seededRandom, SequenceScorer, type SessionDetector } from '../src/scoring/index.js';
+import { calibrationSplit, detectionMetrics, initBackend, NgramDetector, PcaDetector, percentileThreshold, readIdLines, readSessionLines, seededRandom, SequenceScorer, shuffle, type SessionDetector } from '../src/scoring/index.js';
 
 /** A labelled test set and normal training sessions, as template-id sequences. */
 export interface DetectDataset {
@@ -34,12 +34,7 @@ export function idlinesDataset(trainPath: string, abnormalPath: string, normalPa
   let heldOut = false;
   if (normalPath) normal = readIdLines(normalPath);
   else {
-    const random = seededRandom(2024);
-    const order = train.map((_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    const order = shuffle(train.map((_, i) => i), seededRandom(2024));
     const hold = Math.round(train.length * 0.2);
     normal = order.slice(0, hold).map((i) => train[i]!);
     train = order.slice(hold).map((i) => train[i]!);

@@ -1,4 +1,4 @@
-import { seededRandom } from './train.js';
+import { seededRandom, shuffle } from './random.js';
 
 /**
  * The seeded split of normal sessions into those a model is fitted on and the `share` held out
@@ -6,11 +6,7 @@ import { seededRandom } from './train.js';
  */
 export function calibrationSplit<T>(sessions: readonly T[], share = 0.2, seed = 42): { fit: T[]; calibration: T[] } {
   const random = seededRandom(seed ^ 0x5bd1e995);
-  const order = sessions.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = shuffle(sessions.map((_, i) => i), random);
   const count = Math.max(1, Math.round(sessions.length * share));
   return { calibration: order.slice(0, count).map((i) => sessions[i]!), fit: order.slice(count).map((i) => sessions[i]!) };
 }

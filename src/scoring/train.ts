@@ -1,6 +1,7 @@
 import type { Progress } from '../util/progress.js';
 import { tf } from './backend.js';
 import { batchWindows, windowsOf, type Batch, type Window } from './batches.js';
+import { seededRandom, shuffle } from './random.js';
 
 /** Options of {@link trainModel}; every field has a default. */
 export interface TrainOptions {
@@ -34,26 +35,6 @@ export interface TrainReport {
   trainSessions: number;
   validationSessions: number;
   distinctSequences: number;
-}
-
-/** Mulberry32: a small seeded generator for splits and shuffles. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 /** Identical sessions become one window list with their count as weight: same gradient, less work. */
