@@ -5,3 +5,4 @@ export { sessionsConfigSchema, parseSessionsConfig, parseSessionKeySpec, session
 export { serviceConfigSchema, type ServiceConfig } from './service.js';
 export { templatesConfigSchema, maskSchema, maskSpecSchema, type TemplatesConfig, type MaskRule } from './templates.js';
 export { scoringConfigSchema, type ScoringConfig } from './scoring.js';
+export { pipelineConfigSchema, type PipelineConfig, type PipelineConfigInput } from './pipeline.js';

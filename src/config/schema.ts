@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ingestConfigSchema } from './ingest.js';
+import { pipelineConfigSchema } from './pipeline.js';
 import { scoringConfigSchema } from './scoring.js';
 import { serviceConfigSchema } from './service.js';
 import { sessionsConfigSchema } from './sessions.js';
@@ -16,6 +17,7 @@ export const configSchema = z
     templates: templatesConfigSchema.prefault({}),
     sessions: sessionsConfigSchema.prefault({}),
     scoring: scoringConfigSchema.prefault({}),
+    pipeline: pipelineConfigSchema.prefault({}),
   })
   .describe('logtriage configuration.');
 

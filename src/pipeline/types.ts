@@ -1,4 +1,7 @@
+import type { AnomalyEvidence } from '../incidents/evidence.js';
 import type { LogEvent } from '../ingest/LogEvent.js';
+
+export type { AnomalyEvidence };
 
 /** Record attribute with the template id the miner gave a record's body (e.g. `t3f9c01a2`). */
 export const TEMPLATE_ID_ATTRIBUTE = 'logtriage.template.id';
@@ -19,18 +22,6 @@ export interface TemplateAnnotation {
 export interface AnnotatedEvent {
   event: LogEvent;
   templateId: string;
-}
-
-/** One surprising position of a flagged session (tier 1's evidence). */
-export interface AnomalyEvidence {
-  /** Index of the event in the session; `eventCount` is the end of the session. */
-  position: number;
-  /** Template id that occurred (`<end>` for the end of the session). */
-  templateId: string;
-  /** −log p of the event, in nats. */
-  surprise: number;
-  /** Template ids the model expected there, most likely first, with their probabilities. */
-  expected: { templateId: string; probability: number }[];
 }
 
 /** A flagged session, as the pipeline reports it to listeners and sinks. */

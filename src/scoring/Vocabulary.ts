@@ -29,6 +29,11 @@ export class Vocabulary {
     return RESERVED.length + this.templateIds.length;
   }
 
+  /** Whether the template id is one the model was trained with. */
+  has(templateId: string): boolean {
+    return this.index.has(templateId);
+  }
+
   /** Model indices of a session's templates; unseen ones become {@link UNK}. */
   encode(session: readonly string[]): number[] {
     return session.map((id) => this.index.get(id) ?? UNK);

@@ -1,0 +1,3 @@
+export { Pipeline, type PipelineOptions, type PipelineStatus } from './Pipeline.js';
+export { PipelineMetrics, PIPELINE_MODES, type PipelineMode } from './PipelineMetrics.js';
+export * from './types.js';
