@@ -14,7 +14,7 @@ import {
   TEMPLATE_ID_ATTRIBUTE,
   type LogtriageProcessorError,
   type LogtriageProcessorOptions,
-} from '../src/index.js';
+} from '../../../plugins/otel-sdk/src/index.js';
 import { FakePipeline, makeAnomaly } from './fakePipeline.js';
 
 const TRACE_A = '4bf92f3577b34da6a3ce929d0e0e4736';

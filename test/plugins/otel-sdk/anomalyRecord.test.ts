@@ -1,7 +1,7 @@
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { describe, expect, it } from 'vitest';
-import { ANOMALY_ATTRIBUTES, anomalyBody, anomalyLogRecord } from '../src/anomalyRecord.js';
-import { ANOMALY_EVENT_NAME } from '../src/index.js';
+import { ANOMALY_ATTRIBUTES, anomalyBody, anomalyLogRecord } from '../../../plugins/otel-sdk/src/anomalyRecord.js';
+import { ANOMALY_EVENT_NAME } from '../../../plugins/otel-sdk/src/index.js';
 import { makeAnomaly } from './fakePipeline.js';
 
 describe('anomalyLogRecord', () => {

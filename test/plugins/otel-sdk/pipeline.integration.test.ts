@@ -7,7 +7,7 @@ import { MemoryIncidentSink } from '../../../src/incidents/index.js';
 import { Pipeline } from '../../../src/pipeline/index.js';
 import { initBackend, SequenceScorer } from '../../../src/scoring/index.js';
 import { TemplateMiner } from '../../../src/templates/index.js';
-import { ANOMALY_ATTRIBUTES, ANOMALY_EVENT_NAME, LogtriageLogRecordProcessor, TEMPLATE_ID_ATTRIBUTE, type LogtriageProcessorError } from '../src/index.js';
+import { ANOMALY_ATTRIBUTES, ANOMALY_EVENT_NAME, LogtriageLogRecordProcessor, TEMPLATE_ID_ATTRIBUTE, type LogtriageProcessorError } from '../../../plugins/otel-sdk/src/index.js';
 
 /** The log lines of one normal request to a small shop service: cache hit, or miss and a query. */
 function normalRequest(n: number): string[] {

@@ -1,6 +1,6 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rateLimitedDiagWarn } from '../src/rateLimitedDiagWarn.js';
+import { rateLimitedDiagWarn } from '../../../plugins/otel-sdk/src/rateLimitedDiagWarn.js';
 
 describe('rateLimitedDiagWarn', () => {
   afterEach(() => diag.disable());

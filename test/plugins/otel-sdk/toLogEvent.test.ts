@@ -1,7 +1,7 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bodyText, hrTimeToMs, resourceAttributes, toAttributes } from '../src/toLogEvent.js';
+import { bodyText, hrTimeToMs, resourceAttributes, toAttributes } from '../../../plugins/otel-sdk/src/toLogEvent.js';
 
 describe('bodyText', () => {
   it('gives the miner a string for every kind of body', () => {
