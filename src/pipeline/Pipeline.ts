@@ -19,9 +19,15 @@ export interface PipelineOptions {
   config?: Config | ConfigInput;
   /** A tier-1 model to use instead of loading one from `pipeline.modelDir` or the registry. */
   scorer?: SequenceScorer;
+  /** The version reported for `scorer` (in anomalies, incidents and `/readyz`). Default `provided`. */
+  modelVersion?: string;
   /** Where flagged sessions go. Default: from `pipeline.incidents` (JSONL in the data directory). */
   sink?: IncidentSink;
-  /** A template miner to use (e.g. restored elsewhere). Default: `<dataDir>/templates.json` when it exists, else a new one. */
+  /**
+   * A template miner to use. Default: restored from `<dataDir>/templates.json` (what the service
+   * saves), else from the model directory's `templates.json` (what `logtriage train` saves next to
+   * the model), else a new one.
+   */
   miner?: TemplateMiner;
   /** Structured log. Default: silent. */
   logger?: Logger;
@@ -68,6 +74,7 @@ export class Pipeline implements EventPipeline {
   private readonly vocabularyIds = new LruCache<string, string>(200_000);
   private readonly persist: boolean;
   private scorer: SequenceScorer | undefined;
+  private readonly modelDir: string | undefined;
   private modelVersion: string | undefined;
   private mode: PipelineMode = 'starting';
   private detail: string | undefined;
@@ -87,9 +94,12 @@ export class Pipeline implements EventPipeline {
     this.logger = options.logger ?? silentLogger();
     this.persist = options.persist ?? true;
     this.metrics = options.registry ?? new Registry();
-    this.miner = options.miner ?? this.restoreMiner();
     this.scorer = options.scorer;
-    if (this.scorer) this.modelVersion = 'provided';
+    if (this.scorer) this.modelVersion = options.modelVersion ?? 'provided';
+    // Resolved now, not in start(): the miner is restored from the model's snapshot when the
+    // service has none of its own, and records may be annotated before start() finishes.
+    this.modelDir = this.scorer ? undefined : (this.config.pipeline.modelDir ?? this.activeModelDir());
+    this.miner = options.miner ?? this.restoreMiner();
     this.sink = options.sink ?? this.createSink();
     this.sessionizer = new Sessionizer(this.config.sessions, {
       onClose: (session) => this.onSessionClosed(session),
@@ -112,12 +122,9 @@ export class Pipeline implements EventPipeline {
   async start(): Promise<void> {
     const backend = await initBackend(this.config.scoring.backend);
     this.logger.info({ backend: backend.name, cuda: backend.cuda, skipped: backend.skipped }, 'tier-1 backend');
-    if (!this.scorer) {
-      const dir = this.config.pipeline.modelDir ?? this.activeModelDir();
-      if (dir) {
-        this.scorer = await SequenceScorer.load(dir);
-        this.modelVersion = basename(dir);
-      }
+    if (!this.scorer && this.modelDir) {
+      this.scorer = await SequenceScorer.load(this.modelDir);
+      this.modelVersion = basename(this.modelDir);
     }
     if (this.scorer) {
       this.setMode('detecting');
@@ -274,7 +281,9 @@ export class Pipeline implements EventPipeline {
       surprise: e.surprise,
       expected: e.expected,
     }));
-    const traceId = session.events.find((e) => e.traceId)?.traceId;
+    const traced = session.events.find((e) => e.traceId);
+    const traceId = traced?.traceId;
+    const spanId = traced?.spanId;
     const service = session.service ?? serviceOf(session.events[0]!);
     const incident: NewIncident = {
       sessionKey: session.key,
@@ -315,6 +324,7 @@ export class Pipeline implements EventPipeline {
       firstTimestamp: session.firstTimestamp,
       lastTimestamp: session.lastTimestamp,
       ...(traceId ? { traceId } : {}),
+      ...(spanId ? { spanId } : {}),
     };
     this.logger.info({ incident: id, sessionKey: anomaly.sessionKey, score, threshold: anomaly.threshold }, 'anomalous session');
     for (const listener of [...this.listeners]) {
@@ -371,7 +381,13 @@ export class Pipeline implements EventPipeline {
     this.logger.info({ sessions: sessions.length, architecture: learning.architecture }, 'learning mode: training tier 1');
     try {
       const { scorer, report } = await SequenceScorer.train(sessions, { architecture: learning.architecture, maxSeconds: learning.maxTrainSeconds, seed: 42 });
-      const version = this.persist ? await new ModelRegistry(this.config.service.dataDir).add(scorer, `learned-${learning.architecture}`) : `learned-${learning.architecture}`;
+      let version = `learned-${learning.architecture}`;
+      if (this.persist) {
+        const registry = new ModelRegistry(this.config.service.dataDir);
+        version = await registry.add(scorer, version);
+        // The model is keyed by template ids: keep the miner that made them next to it.
+        saveSnapshot(this.miner, join(registry.root, version, 'templates.json'));
+      }
       if (this.disposed) {
         await scorer.dispose();
         return;
@@ -411,20 +427,22 @@ export class Pipeline implements EventPipeline {
   }
 
   private activeModelDir(): string | undefined {
+    if (!this.persist) return undefined;
     const registry = new ModelRegistry(this.config.service.dataDir);
     const version = registry.activeVersion();
     return version ? join(registry.root, version) : undefined;
   }
 
   private restoreMiner(): TemplateMiner {
-    const path = join(this.config.service.dataDir, 'templates.json');
-    const persist = this.persist;
-    if (persist && existsSync(path)) {
-      const miner = loadSnapshot(path, { maxClusters: this.config.templates.maxClusters });
-      this.logger.info({ path, templates: miner.size }, 'template miner restored');
-      return miner;
-    }
-    return new TemplateMiner(this.config.templates);
+    const candidates = [
+      ...(this.persist ? [join(this.config.service.dataDir, 'templates.json')] : []),
+      ...(this.modelDir ? [join(this.modelDir, 'templates.json')] : []),
+    ];
+    const path = candidates.find((p) => existsSync(p));
+    if (!path) return new TemplateMiner(this.config.templates);
+    const miner = loadSnapshot(path, { maxClusters: this.config.templates.maxClusters });
+    this.logger.info({ path, templates: miner.size }, 'template miner restored');
+    return miner;
   }
 
   private saveMiner(): void {

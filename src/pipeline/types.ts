@@ -46,8 +46,9 @@ export interface Anomaly {
   /** First and last event timestamps, Unix epoch ms. */
   firstTimestamp: number;
   lastTimestamp: number;
-  /** Trace id of the session's first event, when it had one. */
+  /** Trace id of the session's first event that had one, and that event's span id. */
   traceId?: string;
+  spanId?: string;
   /** Filled by tier 2 (LLM triage) when it has classified the incident. */
   category?: string;
   explanation?: string;

@@ -139,6 +139,38 @@ describe('Pipeline persistence', () => {
     }
   });
 
+  it('keeps a learned model in the registry with its templates, and detects with it at the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logtriage-pipeline-'));
+    try {
+      const config = { service: { dataDir: dir }, pipeline: { learning: { sessions: 30, minSessions: 10, maxTrainSeconds: 20 } } };
+      const first = new Pipeline({ config });
+      await first.start();
+      for (let n = 0; n < 30; n++) feed(first, normalTrace(n));
+      await first.flush();
+      await until(() => first.status().mode === 'detecting', 45_000);
+      const version = first.status().modelVersion!;
+      expect(version).toMatch(/learned-lstm$/);
+      await first.dispose();
+      rmSync(join(dir, 'templates.json'));
+
+      const second = new Pipeline({ config });
+      expect(second.miner.size).toBeGreaterThan(0);
+      await second.start();
+      expect(second.status()).toMatchObject({ mode: 'detecting', modelVersion: version });
+      const anomalies: Anomaly[] = [];
+      second.onAnomaly((a) => anomalies.push(a));
+      feed(second, normalTrace(3));
+      const failing = failingTrace(5);
+      feed(second, failing);
+      await second.flush();
+      expect(anomalies.map((a) => a.traceId)).toEqual([failing[0]!.traceId]);
+      await second.dispose();
+      expect(readFileSync(join(dir, 'incidents.jsonl'), 'utf8')).toContain(anomalies[0]!.incidentId);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('refuses a configuration that does not fit the schema', () => {
     expect(() => new Pipeline({ config: { pipeline: { scoreBatchSize: 0 } } })).toThrow(/pipeline.scoreBatchSize/);
   });

@@ -7,3 +7,4 @@ export { LogtriageProcessorError, type LogtriageProcessorErrorCode } from './Log
 export { ANOMALY_ATTRIBUTES, anomalyBody, anomalyAttributes, anomalyLogRecord } from './anomalyRecord.js';
 export { toLogEvent, bodyText, DEFAULT_MAX_BODY_CHARS, type ToLogEventOptions } from './toLogEvent.js';
 export { ANOMALY_EVENT_NAME, LOGTRIAGE_SCOPE, TEMPLATE_ATTRIBUTE, TEMPLATE_ID_ATTRIBUTE, type EventPipeline, type Anomaly } from '../../../src/pipeline/types.js';
+export { Pipeline, type PipelineOptions, type PipelineStatus } from '../../../src/pipeline/Pipeline.js';
