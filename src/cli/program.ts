@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { evalCommand } from './commands/eval.js';
 import { parseCommand } from './commands/parse.js';
+import { serveCommand } from './commands/serve.js';
 import { synthCommand } from './commands/synth.js';
 import { modelCommand, trainCommand } from './commands/train.js';
 import { collect } from './context.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError();
   program.addCommand(demoCommand());
+  program.addCommand(serveCommand());
   program.addCommand(parseCommand());
   program.addCommand(synthCommand());
   program.addCommand(trainCommand());

@@ -6,3 +6,5 @@ export { serviceConfigSchema, type ServiceConfig } from './service.js';
 export { templatesConfigSchema, maskSchema, maskSpecSchema, type TemplatesConfig, type MaskRule } from './templates.js';
 export { scoringConfigSchema, type ScoringConfig } from './scoring.js';
 export { pipelineConfigSchema, type PipelineConfig, type PipelineConfigInput } from './pipeline.js';
+export { receiversConfigSchema, httpReceiverConfigSchema, grpcReceiverConfigSchema, type ReceiversConfig, type ReceiversConfigInput, type HttpReceiverConfig, type GrpcReceiverConfig } from './receivers.js';
+export { forwardConfigSchema, forwardRetryConfigSchema, type ForwardConfig, type ForwardConfigInput, type ForwardRetryConfig } from './forward.js';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ingestConfigSchema } from './ingest.js';
+import { forwardConfigSchema } from './forward.js';
 import { pipelineConfigSchema } from './pipeline.js';
+import { receiversConfigSchema } from './receivers.js';
 import { scoringConfigSchema } from './scoring.js';
 import { serviceConfigSchema } from './service.js';
 import { sessionsConfigSchema } from './sessions.js';
@@ -18,6 +20,8 @@ export const configSchema = z
     sessions: sessionsConfigSchema.prefault({}),
     scoring: scoringConfigSchema.prefault({}),
     pipeline: pipelineConfigSchema.prefault({}),
+    receivers: receiversConfigSchema.prefault({}),
+    forward: forwardConfigSchema.prefault({}),
   })
   .describe('logtriage configuration.');
 

@@ -1,0 +1,117 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AnomalyPublisher, createForwarder, OtlpGrpcReceiver, OtlpHttpReceiver, type LogForwarder } from '../../../plugins/otel-collector/src/index.js';
+import type { Config } from '../../config/index.js';
+import type { IncidentSink } from '../../incidents/index.js';
+import { opsRoutes, Pipeline } from '../../pipeline/index.js';
+import type { SequenceScorer } from '../../scoring/index.js';
+import { silentLogger, type Logger } from '../../util/logger.js';
+
+/** What {@link LogtriageService} is built from besides the config. */
+export interface LogtriageServiceOptions {
+  logger?: Logger;
+  /** Tier-1 model to use instead of the configured or active one (tests, benchmarks). */
+  scorer?: SequenceScorer;
+  /** Incident sink instead of the configured one. */
+  sink?: IncidentSink;
+  /** Persist templates, learned models and JSONL incidents under `service.dataDir`. Default true. */
+  persist?: boolean;
+}
+
+/** Where a started service listens. */
+export interface ServiceAddresses {
+  /** OTLP/HTTP base URL (`/v1/logs`, and `/metrics`, `/healthz`, `/readyz`), when enabled. */
+  http?: string;
+  /** OTLP/gRPC `host:port`, when enabled. */
+  grpc?: string;
+}
+
+/**
+ * `logtriage serve` as an object: the pipeline, the OTLP receivers (HTTP with the operational
+ * endpoints, gRPC), the forwarder and the anomaly publisher, started and stopped in the order
+ * that loses nothing: stop accepting, finish requests in flight, close and score every session,
+ * send the anomaly records, then release the model and the files.
+ */
+export class LogtriageService {
+  readonly pipeline: Pipeline;
+  readonly registry = new Registry();
+  private readonly forwarder: LogForwarder;
+  private readonly publisher: AnomalyPublisher;
+  private readonly http: OtlpHttpReceiver | undefined;
+  private readonly grpc: OtlpGrpcReceiver | undefined;
+  private readonly logger: Logger;
+  private listening = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    options: LogtriageServiceOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger();
+    collectDefaultMetrics({ register: this.registry });
+    this.pipeline = new Pipeline({
+      config,
+      logger: this.logger.child({ component: 'pipeline' }),
+      registry: this.registry,
+      ...(options.scorer ? { scorer: options.scorer } : {}),
+      ...(options.sink ? { sink: options.sink } : {}),
+      ...(options.persist !== undefined ? { persist: options.persist } : {}),
+    });
+    this.forwarder = createForwarder(config.forward, { registry: this.registry, logger: this.logger });
+    this.publisher = new AnomalyPublisher({ pipeline: this.pipeline, forwarder: this.forwarder, registry: this.registry, logger: this.logger });
+    const receiver = { pipeline: this.pipeline, forwarder: this.forwarder, registry: this.registry };
+    if (config.receivers.http.enabled) {
+      this.http = new OtlpHttpReceiver({
+        ...receiver,
+        host: config.receivers.http.host,
+        port: config.receivers.http.port,
+        maxBodyBytes: config.receivers.http.maxBodyBytes,
+        routes: opsRoutes({ metrics: this.registry, status: () => this.pipeline.status(), listening: () => this.listening }),
+        logger: this.logger,
+      });
+    }
+    if (config.receivers.grpc.enabled) {
+      this.grpc = new OtlpGrpcReceiver({
+        ...receiver,
+        host: config.receivers.grpc.host,
+        port: config.receivers.grpc.port,
+        maxMessageBytes: config.receivers.grpc.maxMessageBytes,
+        logger: this.logger,
+      });
+    }
+  }
+
+  /** Loads the model (or enters learning mode) and opens the receivers. */
+  async start(): Promise<ServiceAddresses> {
+    await this.pipeline.start();
+    const addresses: ServiceAddresses = {};
+    if (this.http) {
+      await this.http.start();
+      addresses.http = this.http.url;
+    }
+    if (this.grpc) {
+      await this.grpc.start();
+      addresses.grpc = this.grpc.address;
+    }
+    this.listening = true;
+    this.logger.info({ ...addresses, forward: this.config.forward.endpoint ?? null, mode: this.pipeline.status().mode }, 'logtriage serving');
+    return addresses;
+  }
+
+  /** Stops without losing what was acknowledged. Safe to call twice (the second call waits for the first). */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.listening = false;
+    this.logger.info('shutting down: finishing requests in flight');
+    await Promise.all([this.http?.close(), this.grpc?.close()]);
+    this.logger.info('closing sessions and scoring them');
+    await this.pipeline.flush();
+    await this.publisher.dispose();
+    await this.forwarder.dispose();
+    await this.pipeline.dispose();
+    this.logger.info('stopped');
+  }
+}

@@ -1,0 +1,97 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/index.js';
+import { decodeLogsProtobuf, logEventsOf, type OtlpLogRecord } from '../../src/ingest/otlp/index.js';
+import { MemoryIncidentSink } from '../../src/incidents/index.js';
+import { LogtriageService } from '../../src/cli/serve/LogtriageService.js';
+
+/** A downstream OTLP/HTTP endpoint that keeps every record it receives. */
+async function downstream(): Promise<{ server: Server; url: string; records: OtlpLogRecord[] }> {
+  const records: OtlpLogRecord[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = decodeLogsProtobuf(Buffer.concat(chunks));
+      for (const rl of request.resourceLogs) for (const sl of rl.scopeLogs) records.push(...sl.logRecords);
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, records };
+}
+
+let trace = 0;
+function traceRecords(bodies: string[]): object[] {
+  const traceId = (++trace).toString(16).padStart(32, '0');
+  return bodies.map((body) => ({ body: { stringValue: body }, traceId, spanId: '00000000000000aa', severityNumber: 9 }));
+}
+
+function normal(n: number): object[] {
+  return traceRecords([`GET /api/items/${n}`, n % 2 ? `cache hit for item ${n}` : `cache miss for item ${n}`, `response 200 in ${n} ms`]);
+}
+
+async function post(url: string, records: object[]): Promise<Response> {
+  return fetch(`${url}/v1/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] }, scopeLogs: [{ logRecords: records }] }] }),
+  });
+}
+
+describe('logtriage serve (LogtriageService)', () => {
+  let sink: Awaited<ReturnType<typeof downstream>>;
+  let service: LogtriageService;
+  let url: string;
+  const incidents = new MemoryIncidentSink();
+
+  beforeAll(async () => {
+    sink = await downstream();
+    const config = configSchema.parse({
+      receivers: { http: { port: 0 }, grpc: { port: 0 } },
+      forward: { endpoint: sink.url },
+      sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 },
+      pipeline: { learning: { sessions: 40, minSessions: 20, maxTrainSeconds: 30 } },
+    });
+    service = new LogtriageService(config, { persist: false, sink: incidents });
+    const addresses = await service.start();
+    url = addresses.http!;
+    expect(addresses.grpc).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  afterAll(async () => {
+    await service.stop();
+    await service.stop();
+    await new Promise<void>((resolve) => sink.server.close(() => resolve()));
+  });
+
+  it('forwards every record annotated with its template, learns, then flags an unusual trace downstream', async () => {
+    const ready = await fetch(`${url}/readyz`);
+    expect(await ready.json()).toMatchObject({ ready: true, mode: 'learning' });
+    for (let n = 0; n < 40; n++) expect((await post(url, normal(n))).status).toBe(200);
+    expect(sink.records).toHaveLength(120);
+    const first = logEventsOf({ resourceLogs: [{ scopeLogs: [{ logRecords: sink.records.slice(0, 3) }] }] }).events;
+    expect(first.map((e) => e.attributes['logtriage.template'])).toEqual(['GET <*>', 'cache miss for item <*>', 'response <*> in <*>']);
+
+    const started = Date.now();
+    while (service.pipeline.status().mode !== 'detecting') {
+      if (Date.now() - started > 60_000) throw new Error('learning mode did not finish');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const failing = traceRecords(['GET /api/items/7', 'cache miss for item 7', 'upstream inventory-db refused the connection', 'response 502 in 3 ms']);
+    expect((await post(url, failing)).status).toBe(200);
+    const waitStart = Date.now();
+    while (!sink.records.some((r) => r.eventName === 'logtriage.anomaly')) {
+      if (Date.now() - waitStart > 10_000) throw new Error('no anomaly record arrived downstream');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const anomaly = sink.records.find((r) => r.eventName === 'logtriage.anomaly')!;
+    const [event] = logEventsOf({ resourceLogs: [{ scopeLogs: [{ logRecords: [anomaly] }] }] }).events;
+    expect(event!.traceId).toBe((failing[0] as { traceId: string }).traceId);
+    expect(event!.attributes['logtriage.incident.id']).toBe((await incidents.list())[0]!.id);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/logtriage_sessions_flagged_total 1/);
+    expect(metrics).toMatch(/process_resident_memory_bytes/);
+  }, 90_000);
+});
