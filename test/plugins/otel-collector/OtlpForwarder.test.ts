@@ -177,7 +177,9 @@ describe('NoopForwarder', () => {
 });
 
 /** A raw LogsService server whose answers are scripted per call. */
-async function grpcDownstream(answers: ((request: Buffer) => { error?: grpc.ServiceError; response?: Buffer })[]): Promise<{ server: grpc.Server; port: number; calls: Buffer[] }> {
+type GrpcAnswer = (request: Buffer) => { error?: grpc.ServiceError; response?: Buffer };
+
+async function grpcDownstream(answers: GrpcAnswer[]): Promise<{ server: grpc.Server; port: number; calls: Buffer[] }> {
   const server = new grpc.Server();
   const calls: Buffer[] = [];
   const id = (b: Buffer): Buffer => b;
@@ -186,7 +188,8 @@ async function grpcDownstream(answers: ((request: Buffer) => { error?: grpc.Serv
     {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         calls.push(call.request);
-        const answer = (answers.shift() ?? (() => ({ response: Buffer.from(encodeExportResponse('protobuf')) })))(call.request);
+        const ok: GrpcAnswer = () => ({ response: Buffer.from(encodeExportResponse('protobuf')) });
+        const answer = (answers.shift() ?? ok)(call.request);
         if (answer.error) callback(answer.error);
         else callback(null, answer.response);
       },

@@ -154,9 +154,9 @@ export function textRecord(body: string, traceId?: string): OtlpLogRecord {
 }
 
 /** Polls until `check` holds or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -194,4 +194,46 @@ export function sampleAnomaly(overrides: Partial<Anomaly> = {}): Anomaly {
     traceId: '5b8efff798038103d269b633813fc60c',
     ...overrides,
   };
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+/**
+ * A binary `ExportLogsServiceRequest` with one record whose body is an `AnyValue` array nested
+ * `depth` levels deep, written without recursion (protobufjs would overflow building it).
+ */
+export function deeplyNestedRequest(depth: number): Buffer {
+  // Inside out: the length of each AnyValue{array_value: ArrayValue{values: [inner]}}.
+  const anyLengths = [0];
+  const arrayLengths: number[] = [];
+  for (let i = 1; i <= depth; i++) {
+    const inner = anyLengths[i - 1]!;
+    const arrayLength = 1 + varint(inner).length + inner;
+    arrayLengths[i] = arrayLength;
+    anyLengths[i] = 1 + varint(arrayLength).length + arrayLength;
+  }
+  const bytes: number[] = [];
+  const body = anyLengths[depth]!;
+  const record = 1 + varint(body).length + body; // LogRecord.body = 5
+  const scope = 1 + varint(record).length + record; // ScopeLogs.log_records = 2
+  const resource = 1 + varint(scope).length + scope; // ResourceLogs.scope_logs = 2
+  bytes.push(0x0a, ...varint(resource)); // request.resource_logs = 1
+  bytes.push(0x12, ...varint(scope));
+  bytes.push(0x12, ...varint(record));
+  bytes.push(0x2a, ...varint(body));
+  const out = Buffer.alloc(bytes.length + body);
+  out.set(bytes, 0);
+  let at = bytes.length;
+  for (let i = depth; i >= 1; i--) {
+    for (const b of [0x2a, ...varint(arrayLengths[i]!), 0x0a, ...varint(anyLengths[i - 1]!)]) out[at++] = b;
+  }
+  return out.subarray(0, at);
 }
