@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { DETECT_MODELS, idlinesDataset, runDetect, sessionsDataset } from './detect.js';
+import { runIngestBenchmark } from './ingest/run.js';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
 
 function positiveInt(value: string): number {
@@ -83,6 +84,24 @@ program
         `${r.model.padEnd(12)} ${r.precision.toFixed(4).padStart(9)} ${r.recall.toFixed(4).padStart(7)} ${r.f1.toFixed(4).padStart(6)} ${(100 * r.falsePositiveRate).toFixed(2).padStart(6)}% ${r.rocAuc.toFixed(4).padStart(7)} ${r.trainSeconds.toFixed(1).padStart(8)} ${Math.round(r.scoreSessionsPerSecond).toLocaleString('en-US').padStart(8)} ${Math.round(r.scoreSessionsPerSecondCached).toLocaleString('en-US').padStart(9)}\n`,
       );
     }
+  });
+
+program
+  .command('ingest')
+  .description('end to end: a load generator process sends OTLP/HTTP protobuf (512 records a request) of HDFS-like sessions to `logtriage serve` (scoring on, forwarding to a local sink): records/s at full speed, latency at half that rate, RSS, dropped and lost records')
+  .option('--seconds <n>', 'seconds of each phase', positiveInt, 30)
+  .option('--concurrency <n>', 'requests in flight at full speed', positiveInt, 4)
+  .option('--set <section.field=value>', 'a setting for logtriage serve, e.g. --set pipeline.scoreBatchSize=32 (repeatable; defaults otherwise)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--json', 'print one JSON object')
+  .action(async (options: { seconds: number; concurrency: number; set: string[]; json?: boolean }) => {
+    const result = await runIngestBenchmark({ seconds: options.seconds, concurrency: options.concurrency, set: options.set, onProgress: (line) => process.stderr.write(`${line}\n`) });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    process.stdout.write(
+      `records/s ${Math.round(result.recordsPerSecond).toLocaleString('en-US')}  p50 ${result.p50Ms.toFixed(1)} ms  p99 ${result.p99Ms.toFixed(1)} ms (at half rate)  RSS ${result.rssMiB.toFixed(0)} MiB  dropped ${result.dropped}  lost ${result.lost}\n`,
+    );
   });
 
 function fail(message: string): never {

@@ -1,0 +1,203 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, ModelRegistry, SequenceScorer } from '../../src/scoring/index.js';
+import { saveSnapshot, TemplateMiner } from '../../src/templates/index.js';
+import { packageRoot } from '../../src/util/packageRoot.js';
+import { HdfsLikeStream } from './hdfsLike.js';
+
+/** Options of {@link runIngestBenchmark}. */
+export interface IngestOptions {
+  /** Seconds of each phase (full speed, then half that rate). Default 30. */
+  seconds: number;
+  /** Requests in flight from the load generator at full speed. Default 4. */
+  concurrency: number;
+  /** Extra `section.field=value` settings for `logtriage serve` (its defaults otherwise). */
+  set?: string[];
+  onProgress?: (line: string) => void;
+}
+
+interface LoadResult {
+  seconds: number;
+  sent: number;
+  acked: number;
+  rejected: number;
+  requests: number;
+  statuses: Record<string, number>;
+  recordsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+const BLOCK = /blk_-?\d+/;
+
+/** Trains the tier-1 model the service scores with, on normal HDFS-like sessions, into `dataDir`. */
+async function prepareModel(dataDir: string, progress: (line: string) => void): Promise<void> {
+  const miner = new TemplateMiner();
+  const sessions = new Map<string, string[]>();
+  for (const line of new HdfsLikeStream(7, 200, 0).take(60_000)) {
+    const match = miner.add(line.body)!;
+    const key = BLOCK.exec(line.body)![0];
+    const list = sessions.get(key) ?? [];
+    list.push(match.templateId);
+    sessions.set(key, list);
+  }
+  const byId = miner.templatesByAnyId();
+  // Sessions still open when the sample ended are cut short: leave them out of training.
+  const complete = [...sessions.values()].slice(0, -400).map((s) => s.map((id) => byId.get(id)?.id ?? id));
+  await initBackend();
+  const { scorer, report } = await SequenceScorer.train(complete, { seed: 42, maxSeconds: 120 });
+  const registry = new ModelRegistry(dataDir);
+  const version = await registry.add(scorer, 'bench-lstm');
+  saveSnapshot(miner, join(registry.root, version, 'templates.json'));
+  await scorer.dispose();
+  progress(`trained tier 1 on ${complete.length} normal HDFS-like sessions (${miner.size} templates) in ${report.seconds.toFixed(1)} s`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function message<T>(child: ChildProcess, key: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      if (typeof m === 'object' && m !== null && key in m) {
+        child.off('message', onMessage);
+        resolve((m as Record<string, T>)[key]!);
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before sending ${key}`)));
+  });
+}
+
+const TSX = ['--import', 'tsx'];
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`logtriage serve exited with ${child.exitCode}`);
+    try {
+      const answer = await fetch(`${url}/readyz`);
+      if (answer.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > 60_000) throw new Error('logtriage serve did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until no session is open or waiting to be scored (at most 30 s). */
+async function settle(url: string): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < 30_000) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const open = Number(/^logtriage_sessions_open (\S+)/m.exec(text)?.[1] ?? 0);
+    const queued = Number(/^logtriage_score_queue_sessions (\S+)/m.exec(text)?.[1] ?? 0);
+    if (open === 0 && queued === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function load(url: string, seconds: number, rate: number, concurrency: number): Promise<LoadResult> {
+  const child = fork(join(packageRoot(), 'bench/ingest/loadgen.ts'), [JSON.stringify({ url, seconds, rate, concurrency, batch: 512, seed: rate })], { execArgv: TSX, stdio: 'inherit' });
+  const result = await message<LoadResult>(child, 'result');
+  child.kill();
+  return result;
+}
+
+/**
+ * The ingest benchmark: `logtriage serve` (scoring with a model trained on HDFS-like sessions,
+ * forwarding to a local sink) fed over OTLP/HTTP protobuf by a load generator in another process:
+ * first as fast as it answers, then at half that rate for the latency figures. `lost` counts
+ * records acknowledged to the generator that never reached the sink.
+ */
+export async function runIngestBenchmark(options: IngestOptions) {
+  const progress = options.onProgress ?? (() => undefined);
+  const dataDir = mkdtempSync(join(tmpdir(), 'logtriage-ingest-'));
+  const children: ChildProcess[] = [];
+  try {
+    await prepareModel(dataDir, progress);
+    const sink = fork(join(packageRoot(), 'bench/ingest/sink.ts'), [], { execArgv: TSX, stdio: 'inherit' });
+    children.push(sink);
+    const sinkPort = await message<number>(sink, 'ready');
+    const httpPort = await freePort();
+    const serve = fork(
+      join(packageRoot(), 'src/cli/main.ts'),
+      [
+        '--log-level', 'warn',
+        '--set', `service.dataDir=${dataDir}`,
+        '--set', String.raw`sessions.key=regex:blk_-?\d+`,
+        '--set', 'sessions.idleTimeoutMs=2000',
+        ...(options.set ?? []).flatMap((a) => ['--set', a]),
+        'serve', '--http-port', String(httpPort), '--grpc-port', '0', '--forward', `http://127.0.0.1:${sinkPort}`,
+      ],
+      { execArgv: process.env.LOGTRIAGE_BENCH_CPU_PROF ? [...TSX, '--cpu-prof', `--cpu-prof-dir=${process.env.LOGTRIAGE_BENCH_CPU_PROF}`] : TSX, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+    );
+    children.push(serve);
+    const url = `http://127.0.0.1:${httpPort}`;
+    await waitReady(url, serve);
+    progress(`logtriage serve ready on ${url}, forwarding to the sink on port ${sinkPort}`);
+
+    const full = await load(url, options.seconds, 0, options.concurrency);
+    progress(`full speed: ${Math.round(full.recordsPerSecond).toLocaleString('en-US')} records/s, p50 ${full.p50Ms.toFixed(1)} ms, p99 ${full.p99Ms.toFixed(1)} ms, answers ${JSON.stringify(full.statuses)}`);
+    // Let the sessions of the first phase close and be scored, so the second phase measures its own load.
+    await settle(url);
+    const half = await load(url, options.seconds, full.recordsPerSecond / 2, Math.max(8, options.concurrency));
+    progress(`half rate: ${Math.round(half.recordsPerSecond).toLocaleString('en-US')} records/s, p50 ${half.p50Ms.toFixed(1)} ms, p99 ${half.p99Ms.toFixed(1)} ms, answers ${JSON.stringify(half.statuses)}`);
+
+    await settle(url);
+    // The anomaly records of the last sessions are sent in batches, at most a second apart.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const rssMiB = peakRssMiB(serve.pid!);
+    const metric = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1] ?? 0);
+    const dropped = [...metrics.matchAll(/^logtriage_sessions_dropped_total\{[^}]*\} (\S+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    serve.kill('SIGTERM');
+    await new Promise((r) => serve.once('exit', r));
+    sink.send('counts');
+    const counts = await message<{ records: number; anomalies: number; requests: number }>(sink, 'counts');
+    const acked = full.acked + half.acked;
+    return {
+      recordsPerSecond: full.recordsPerSecond,
+      p50Ms: half.p50Ms,
+      p99Ms: half.p99Ms,
+      rssMiB,
+      dropped,
+      lost: Math.max(0, acked - counts.records),
+      fullSpeed: { p50Ms: full.p50Ms, p99Ms: full.p99Ms, maxMs: full.maxMs, statuses: full.statuses },
+      halfRate: { recordsPerSecond: half.recordsPerSecond, maxMs: half.maxMs, statuses: half.statuses },
+      sent: full.sent + half.sent,
+      acked,
+      receivedDownstream: counts.records,
+      anomalyRecords: counts.anomalies,
+      sessionsScored: metric('logtriage_sessions_scored_total'),
+      sessionsFlagged: metric('logtriage_sessions_flagged_total'),
+      seconds: options.seconds,
+      concurrency: options.concurrency,
+      settings: options.set ?? [],
+      batch: 512,
+    };
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
