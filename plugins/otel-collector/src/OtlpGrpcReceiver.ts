@@ -116,6 +116,8 @@ export class OtlpGrpcReceiver {
   /**
    * Stops accepting calls, lets those in flight finish (at most `closeTimeoutMs`), then cancels
    * the rest. Safe to call twice.
+   * The forwarder and the pipeline are not disposed: they belong to the caller (close the
+   * receivers first, then dispose the forwarder, then the pipeline).
    */
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {

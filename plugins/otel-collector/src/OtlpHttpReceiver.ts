@@ -115,6 +115,8 @@ export class OtlpHttpReceiver {
   /**
    * Stops accepting requests, lets those in flight finish (at most `closeTimeoutMs`), then closes
    * every connection. Requests arriving meanwhile on open connections get 503. Safe to call twice.
+   * The forwarder and the pipeline are not disposed: they belong to the caller (close the
+   * receivers first, then dispose the forwarder, then the pipeline).
    */
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {

@@ -63,7 +63,11 @@ export function anomalyRecordBody(anomaly: Anomaly): string {
 const str = (key: string, value: string): OtlpKeyValue => ({ key, value: { stringValue: value } });
 const dbl = (key: string, value: number): OtlpKeyValue => ({ key, value: { doubleValue: value } });
 
-/** The OTLP record of one anomaly: event name `logtriage.anomaly`, severity WARN, one-line body, the {@link ANOMALY_RECORD_ATTRIBUTES}. */
+/**
+ * The OTLP record of one anomaly: event name `logtriage.anomaly`, severity WARN, one-line body,
+ * the {@link ANOMALY_RECORD_ATTRIBUTES}, and the session's trace and span ids when known (so a
+ * backend shows it beside the trace).
+ */
 export function anomalyLogRecord(anomaly: Anomaly, observedMs: number = Date.now()): OtlpLogRecord {
   const a = ANOMALY_RECORD_ATTRIBUTES;
   const attributes: OtlpKeyValue[] = [
@@ -86,8 +90,10 @@ export function anomalyLogRecord(anomaly: Anomaly, observedMs: number = Date.now
     attributes,
     eventName: ANOMALY_EVENT_NAME,
   };
+  // Ids only when valid: an invalid one would get the whole request refused downstream.
   if (anomaly.traceId !== undefined && /^[0-9a-f]{32}$/i.test(anomaly.traceId) && !/^0+$/.test(anomaly.traceId)) {
     record.traceId = Buffer.from(anomaly.traceId, 'hex');
+    if (anomaly.spanId !== undefined && /^[0-9a-f]{16}$/i.test(anomaly.spanId) && !/^0+$/.test(anomaly.spanId)) record.spanId = Buffer.from(anomaly.spanId, 'hex');
   }
   return record;
 }

@@ -22,7 +22,9 @@ function attributeMap(values: { key: string; value?: OtlpAnyValue | null }[]): R
 
 describe('anomalyLogsRequest', () => {
   it('makes one WARN record per anomaly from service logtriage, scope logtriage, that survives the wire', () => {
-    const request = decodeLogsProtobuf(encodeLogsProtobuf(anomalyLogsRequest([sampleAnomaly(), sampleAnomaly({ incidentId: 'inc-43', traceId: undefined, service: undefined })], 1_700_000_002_000)));
+    const request = decodeLogsProtobuf(
+      encodeLogsProtobuf(anomalyLogsRequest([sampleAnomaly({ spanId: '00f067aa0ba902b7' }), sampleAnomaly({ incidentId: 'inc-43', traceId: undefined, spanId: '00f067aa0ba902b7', service: undefined })], 1_700_000_002_000)),
+    );
     const rl = request.resourceLogs[0]!;
     expect(attributeMap(rl.resource!.attributes)).toEqual({ 'service.name': 'logtriage' });
     expect(rl.scopeLogs[0]!.scope?.name).toBe('logtriage');
@@ -34,6 +36,7 @@ describe('anomalyLogsRequest', () => {
     expect(String(first!.timeUnixNano)).toBe('1700000001500000000');
     expect(String(first!.observedTimeUnixNano)).toBe('1700000002000000000');
     expect(Buffer.from(first!.traceId!).toString('hex')).toBe('5b8efff798038103d269b633813fc60c');
+    expect(Buffer.from(first!.spanId!).toString('hex')).toBe('00f067aa0ba902b7');
     expect(attributeMap(first!.attributes)).toEqual({
       [ANOMALY_RECORD_ATTRIBUTES.score]: 12.345,
       [ANOMALY_RECORD_ATTRIBUTES.threshold]: 7.08,
@@ -43,7 +46,8 @@ describe('anomalyLogsRequest', () => {
       [ANOMALY_RECORD_ATTRIBUTES.modelVersion]: 'lstm-v3',
       [ANOMALY_RECORD_ATTRIBUTES.sessionService]: 'hdfs-datanode',
     });
-    expect(second!.traceId === undefined || second!.traceId.length === 0).toBe(true);
+    expect(second!.traceId?.length ?? 0).toBe(0);
+    expect(second!.spanId?.length ?? 0).toBe(0);
     expect(second!.attributes.map((a) => a.key)).not.toContain(ANOMALY_RECORD_ATTRIBUTES.sessionService);
   });
 
