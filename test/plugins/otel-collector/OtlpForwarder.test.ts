@@ -132,7 +132,7 @@ describe('OtlpHttpForwarder', () => {
     expect(forwarder.inFlightBytes).toBeGreaterThan(1_500);
     const started = Date.now();
     const second = await forwarder.send(logsRequest([textRecord('z'.repeat(1_000))]));
-    expect(Date.now() - started).toBeLessThan(50);
+    expect(Date.now() - started).toBeLessThan(500);
     expect(second).toMatchObject({ ok: false, retryable: true, overloaded: true, retryAfterSeconds: 1 });
     expect(await metricValue(registry, 'logtriage_forward_overloaded_total', {})).toBe(1);
     await forwarder.dispose();
