@@ -107,6 +107,11 @@ export class OtlpGrpcReceiver {
     return this.boundPort;
   }
 
+  /** True while the server accepts calls (started, not closing): for `/readyz`. */
+  get listening(): boolean {
+    return this.boundPort > 0 && !this.closing;
+  }
+
   /** `host:port` for gRPC clients (after {@link start}). */
   get address(): string {
     const host = this.options.host ?? '127.0.0.1';

@@ -104,6 +104,11 @@ export class OtlpHttpReceiver {
     return (this.server.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  /** True while the server accepts requests (started, not closing): for `/readyz`. */
+  get listening(): boolean {
+    return this.server.listening && !this.closing;
+  }
+
   /** The base URL clients use, e.g. `http://127.0.0.1:4318` (after {@link start}). */
   get url(): string {
     const address = this.server.address() as AddressInfo | null;

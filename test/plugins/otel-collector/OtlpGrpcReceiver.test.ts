@@ -153,7 +153,9 @@ describe('OtlpGrpcReceiver', () => {
   it('closes gracefully and is safe to close twice', async () => {
     const { receiver } = await setup();
     const address = receiver.address;
+    expect(receiver.listening).toBe(true);
     await Promise.all([receiver.close(), receiver.dispose()]);
+    expect(receiver.listening).toBe(false);
     await receiver.close();
     const { error } = await rawExport(address, encodeLogsProtobuf(logsRequest([textRecord('late')])));
     expect(error?.code).toBe(grpc.status.UNAVAILABLE);

@@ -355,7 +355,9 @@ describe('OtlpHttpReceiver', () => {
     const { url, receiver, pipeline } = await setup({ forwarder: gate });
     const inFlight = post(url, encodeLogsProtobuf(logsRequest([textRecord('in flight')])), PROTOBUF);
     await waitFor(() => release !== undefined);
+    expect(receiver.listening).toBe(true);
     const closing = receiver.close();
+    expect(receiver.listening).toBe(false);
     const closingAgain = receiver.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
     await expect(post(url, encodeLogsProtobuf(logsRequest([textRecord('late')])), PROTOBUF)).rejects.toThrow(/ECONNREFUSED/);
