@@ -194,6 +194,10 @@ export abstract class RetryingForwarder implements LogForwarder {
         return result;
       }
       return this.failed(records, result);
+    } catch (error) {
+      // Nothing above should throw (attempts resolve, never reject); if it does, the caller still
+      // gets an answer it can pass on, and the client keeps its records.
+      return this.failed(records, { ok: false, retryable: true, overloaded: false, retryAfterSeconds: 1, message: `forwarding failed: ${(error as Error).message}` });
     } finally {
       stopTimer();
       this.inFlight -= size;
