@@ -35,7 +35,8 @@ export class LogtriageService {
   readonly pipeline: Pipeline;
   readonly registry = new Registry();
   private readonly forwarder: LogForwarder;
-  private readonly publisher: AnomalyPublisher;
+  /** Sends anomaly records downstream; none without a forward endpoint. */
+  private readonly publisher: AnomalyPublisher | undefined;
   private readonly http: OtlpHttpReceiver | undefined;
   private readonly grpc: OtlpGrpcReceiver | undefined;
   private readonly logger: Logger;
@@ -57,7 +58,7 @@ export class LogtriageService {
       ...(options.persist !== undefined ? { persist: options.persist } : {}),
     });
     this.forwarder = createForwarder(config.forward, { registry: this.registry, logger: this.logger });
-    this.publisher = new AnomalyPublisher({ pipeline: this.pipeline, forwarder: this.forwarder, registry: this.registry, logger: this.logger });
+    if (config.forward.endpoint) this.publisher = new AnomalyPublisher({ pipeline: this.pipeline, forwarder: this.forwarder, registry: this.registry, logger: this.logger });
     const receiver = { pipeline: this.pipeline, forwarder: this.forwarder, registry: this.registry };
     if (config.receivers.http.enabled) {
       this.http = new OtlpHttpReceiver({
@@ -65,7 +66,7 @@ export class LogtriageService {
         host: config.receivers.http.host,
         port: config.receivers.http.port,
         maxBodyBytes: config.receivers.http.maxBodyBytes,
-        routes: opsRoutes({ metrics: this.registry, status: () => this.pipeline.status(), listening: () => this.listening }),
+        routes: opsRoutes({ metrics: this.registry, status: () => this.pipeline.status(), listening: () => this.listening && (this.grpc?.listening ?? true) }),
         logger: this.logger,
       });
     }
@@ -109,7 +110,7 @@ export class LogtriageService {
     await Promise.all([this.http?.close(), this.grpc?.close()]);
     this.logger.info('closing sessions and scoring them');
     await this.pipeline.flush();
-    await this.publisher.dispose();
+    await this.publisher?.dispose();
     await this.forwarder.dispose();
     await this.pipeline.dispose();
     this.logger.info('stopped');
