@@ -17,7 +17,8 @@ export {
 } from './OtlpForwarder.js';
 export { createForwarder, type CreateForwarderOptions } from './createForwarder.js';
 export { LogsExportFlow, type LogsExportFlowOptions, type ExportOutcome } from './LogsExportFlow.js';
-export { anomalyLogsRequest, anomalyLogRecord, anomalyRecordBody, ANOMALY_RECORD_ATTRIBUTES, ANOMALY_SERVICE_NAME, SEVERITY_WARN } from './anomalyRecords.js';
+export { anomalyLogsRequest, anomalyLogRecord, ANOMALY_SERVICE_NAME, SEVERITY_WARN } from './anomalyRecords.js';
+export { ANOMALY_ATTRIBUTES, anomalyBody, anomalyAttributes } from '../../../src/pipeline/anomalyRecord.js';
 export { AnomalyPublisher, type AnomalyPublisherOptions } from './AnomalyPublisher.js';
 export { receiverMetrics, forwarderMetrics, publisherMetrics, type ReceiverMetrics, type ForwarderMetrics, type PublisherMetrics } from './metrics.js';
 export { encodeRpcStatus, decodeRpcStatus, RpcCode, RETRY_INFO_TYPE_URL, type RpcStatus } from './rpcStatus.js';

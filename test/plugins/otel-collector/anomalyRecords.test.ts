@@ -2,7 +2,8 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeLogsProtobuf, encodeLogsProtobuf, type OtlpAnyValue, type OtlpLogsRequest } from '../../../src/ingest/otlp/index.js';
 import { AnomalyPublisher } from '../../../plugins/otel-collector/src/AnomalyPublisher.js';
-import { ANOMALY_RECORD_ATTRIBUTES, anomalyLogsRequest } from '../../../plugins/otel-collector/src/anomalyRecords.js';
+import { anomalyLogsRequest } from '../../../plugins/otel-collector/src/anomalyRecords.js';
+import { ANOMALY_ATTRIBUTES } from '../../../src/pipeline/anomalyRecord.js';
 import { OtlpHttpForwarder, type ForwardResult, type LogForwarder } from '../../../plugins/otel-collector/src/OtlpForwarder.js';
 import { Downstream, RecordingPipeline, sampleAnomaly, waitFor } from './helpers.js';
 
@@ -32,23 +33,23 @@ describe('anomalyLogsRequest', () => {
     expect(first!.eventName).toBe('logtriage.anomaly');
     expect(first!.severityNumber).toBe(13);
     expect(first!.severityText).toBe('WARN');
-    expect(first!.body?.stringValue).toBe('logtriage: anomalous session blk_-1608999687919862906 (score 12.3 > threshold 7.1), incident inc-42');
+    expect(first!.body?.stringValue).toBe('logtriage: anomalous session blk_-1608999687919862906 of hdfs-datanode (score 12.3 > threshold 7.1, 2 events), incident inc-42');
     expect(String(first!.timeUnixNano)).toBe('1700000001500000000');
     expect(String(first!.observedTimeUnixNano)).toBe('1700000002000000000');
     expect(Buffer.from(first!.traceId!).toString('hex')).toBe('5b8efff798038103d269b633813fc60c');
     expect(Buffer.from(first!.spanId!).toString('hex')).toBe('00f067aa0ba902b7');
     expect(attributeMap(first!.attributes)).toEqual({
-      [ANOMALY_RECORD_ATTRIBUTES.score]: 12.345,
-      [ANOMALY_RECORD_ATTRIBUTES.threshold]: 7.08,
-      [ANOMALY_RECORD_ATTRIBUTES.sessionKey]: 'blk_-1608999687919862906',
-      [ANOMALY_RECORD_ATTRIBUTES.incidentId]: 'inc-42',
-      [ANOMALY_RECORD_ATTRIBUTES.sessionEvents]: 2,
-      [ANOMALY_RECORD_ATTRIBUTES.modelVersion]: 'lstm-v3',
-      [ANOMALY_RECORD_ATTRIBUTES.sessionService]: 'hdfs-datanode',
+      [ANOMALY_ATTRIBUTES.score]: 12.345,
+      [ANOMALY_ATTRIBUTES.threshold]: 7.08,
+      [ANOMALY_ATTRIBUTES.sessionKey]: 'blk_-1608999687919862906',
+      [ANOMALY_ATTRIBUTES.incidentId]: 'inc-42',
+      [ANOMALY_ATTRIBUTES.sessionEvents]: 2,
+      [ANOMALY_ATTRIBUTES.modelVersion]: 'lstm-v3',
+      [ANOMALY_ATTRIBUTES.sessionService]: 'hdfs-datanode',
     });
     expect(second!.traceId?.length ?? 0).toBe(0);
     expect(second!.spanId?.length ?? 0).toBe(0);
-    expect(second!.attributes.map((a) => a.key)).not.toContain(ANOMALY_RECORD_ATTRIBUTES.sessionService);
+    expect(second!.attributes.map((a) => a.key)).not.toContain(ANOMALY_ATTRIBUTES.sessionService);
   });
 
   it('adds the category and explanation when triaged, and keeps the body on one line', () => {
@@ -57,8 +58,8 @@ describe('anomalyLogsRequest', () => {
     expect(record.body?.stringValue).not.toContain('\n');
     expect(record.body?.stringValue).toContain('user INFO forged line');
     const attributes = attributeMap(record.attributes);
-    expect(attributes[ANOMALY_RECORD_ATTRIBUTES.category]).toBe('resource exhaustion');
-    expect(attributes[ANOMALY_RECORD_ATTRIBUTES.explanation]).toBe('The disk filled up.');
+    expect(attributes[ANOMALY_ATTRIBUTES.category]).toBe('resource exhaustion');
+    expect(attributes[ANOMALY_ATTRIBUTES.explanation]).toBe('The disk filled up.');
   });
 });
 
