@@ -8,3 +8,4 @@ export { scoringConfigSchema, type ScoringConfig } from './scoring.js';
 export { pipelineConfigSchema, type PipelineConfig, type PipelineConfigInput } from './pipeline.js';
 export { receiversConfigSchema, httpReceiverConfigSchema, grpcReceiverConfigSchema, type ReceiversConfig, type ReceiversConfigInput, type HttpReceiverConfig, type GrpcReceiverConfig } from './receivers.js';
 export { forwardConfigSchema, forwardRetryConfigSchema, type ForwardConfig, type ForwardConfigInput, type ForwardRetryConfig } from './forward.js';
+export { storeConfigSchema, apiConfigSchema, type StoreConfig, type ApiConfig } from './store.js';

@@ -6,6 +6,7 @@ import { receiversConfigSchema } from './receivers.js';
 import { scoringConfigSchema } from './scoring.js';
 import { serviceConfigSchema } from './service.js';
 import { sessionsConfigSchema } from './sessions.js';
+import { apiConfigSchema, storeConfigSchema } from './store.js';
 import { templatesConfigSchema } from './templates.js';
 
 /**
@@ -22,6 +23,8 @@ export const configSchema = z
     pipeline: pipelineConfigSchema.prefault({}),
     receivers: receiversConfigSchema.prefault({}),
     forward: forwardConfigSchema.prefault({}),
+    store: storeConfigSchema.prefault({}),
+    api: apiConfigSchema.prefault({}),
   })
   .describe('logtriage configuration.');
 

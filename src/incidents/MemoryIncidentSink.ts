@@ -28,7 +28,7 @@ export class MemoryIncidentSink implements IncidentSink {
     return stored;
   }
 
-  async list(limit = 100): Promise<Incident[]> {
+  async recent(limit = 100): Promise<Incident[]> {
     return [...this.bySignature.values()].sort((a, b) => b.lastDetectedAt - a.lastDetectedAt).slice(0, limit);
   }
 

@@ -3,3 +3,4 @@ export type { AnomalyEvidence } from './evidence.js';
 export { MemoryIncidentSink } from './MemoryIncidentSink.js';
 export { JsonlIncidentSink } from './JsonlIncidentSink.js';
 export { newIncidentId, signatureOf } from './ids.js';
+export * from './IncidentStore.js';

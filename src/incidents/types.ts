@@ -41,7 +41,7 @@ export interface IncidentSink {
    */
   record(incident: NewIncident): Promise<{ id: string; occurrences: number }>;
   /** Incidents, newest first. */
-  list(limit?: number): Promise<Incident[]>;
+  recent(limit?: number): Promise<Incident[]>;
   /** Releases files and handles; safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -221,7 +221,7 @@ export class Pipeline implements EventPipeline {
 
   /** Incidents the sink holds, newest first. */
   incidents(limit?: number) {
-    return this.sink.list(limit);
+    return this.sink.recent(limit);
   }
 
   private onSessionClosed(session: Session): void {

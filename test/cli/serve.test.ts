@@ -89,7 +89,7 @@ describe('logtriage serve (LogtriageService)', () => {
     const anomaly = sink.records.find((r) => r.eventName === 'logtriage.anomaly')!;
     const [event] = logEventsOf({ resourceLogs: [{ scopeLogs: [{ logRecords: [anomaly] }] }] }).events;
     expect(event!.traceId).toBe((failing[0] as { traceId: string }).traceId);
-    expect(event!.attributes['logtriage.incident.id']).toBe((await incidents.list())[0]!.id);
+    expect(event!.attributes['logtriage.incident.id']).toBe((await incidents.recent())[0]!.id);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/logtriage_sessions_flagged_total 1/);
     expect(metrics).toMatch(/process_resident_memory_bytes/);

@@ -44,7 +44,7 @@ describe('JsonlIncidentSink', () => {
     expect(readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['incident', 'occurrence', 'incident']);
 
     const restored = new JsonlIncidentSink(path);
-    expect((await restored.list()).map((i) => [i.id, i.occurrences])).toEqual([
+    expect((await restored.recent()).map((i) => [i.id, i.occurrences])).toEqual([
       [a.id, 2],
       [c.id, 1],
     ]);
@@ -56,7 +56,7 @@ describe('JsonlIncidentSink', () => {
     const sink = new JsonlIncidentSink(path);
     await sink.record(incident(['a']));
     appendFileSync(path, '{"type":"incid');
-    expect(await new JsonlIncidentSink(path).list()).toHaveLength(1);
+    expect(await new JsonlIncidentSink(path).recent()).toHaveLength(1);
     writeFileSync(path, `not json\n${readFileSync(path, 'utf8')}`);
     expect(() => new JsonlIncidentSink(path)).toThrow(/line 1 is not JSON/);
   });
@@ -69,6 +69,6 @@ describe('MemoryIncidentSink', () => {
     await sink.record(incident(['b'], 2));
     await sink.record(incident(['a'], 3));
     await sink.record(incident(['c'], 4));
-    expect((await sink.list()).map((i) => i.templateIds[0])).toEqual(['c', 'a']);
+    expect((await sink.recent()).map((i) => i.templateIds[0])).toEqual(['c', 'a']);
   });
 });

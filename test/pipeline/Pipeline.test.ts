@@ -91,7 +91,7 @@ describe('Pipeline', () => {
     expect(anomaly!.templates).toContain('database pool exhausted, waited <*> for a connection');
     expect(anomaly!.evidence[0]!.position).toBe(2);
     expect(anomaly!.incidentId).toMatch(/^inc_/);
-    const [incident] = await sink.list();
+    const [incident] = await sink.recent();
     expect(incident).toMatchObject({ id: anomaly!.incidentId, occurrences: 1, lines: failing.map((e) => e.body) });
   }, 90_000);
 
@@ -100,7 +100,7 @@ describe('Pipeline', () => {
     feed(pipeline, failingTrace(2));
     await pipeline.flush();
     expect(anomalies).toHaveLength(1);
-    const incidents = await sink.list();
+    const incidents = await sink.recent();
     expect(incidents).toHaveLength(1);
     expect(incidents[0]).toMatchObject({ id: anomalies[0]!.incidentId, occurrences: 2 });
   });
