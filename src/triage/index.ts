@@ -1,0 +1,1 @@
+export { loadTaxonomy, defaultTaxonomyPath, type Taxonomy } from './taxonomy.js';
