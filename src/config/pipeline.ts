@@ -19,6 +19,12 @@ export const pipelineConfigSchema = z
       .enum(['shed', 'refuse'])
       .default('shed')
       .describe('When the scoring queue is full: `shed` drops sessions from analysis (records keep flowing), `refuse` makes the receivers answer 429/RESOURCE_EXHAUSTED with Retry-After so upstream slows down.'),
+    suppressionRefreshMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(10_000)
+      .describe('How often the false-positive allow-list (signatures reviewers marked false positive) is read from the incident store, in milliseconds.'),
     evidence: z.number().int().min(1).max(20).default(3).describe('Most surprising positions kept as evidence per flagged session.'),
     modelDir: z
       .string()

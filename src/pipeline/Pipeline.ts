@@ -35,6 +35,11 @@ export interface PipelineOptions {
   registry?: Registry;
   /** Persist the template miner and learned models under `service.dataDir`. Default true. */
   persist?: boolean;
+  /**
+   * Signatures reviewers marked as false positives (the allow-list): sessions with one of them are
+   * not flagged again. Read at start and every `pipeline.suppressionRefreshMs`. Default: none.
+   */
+  suppressions?: () => Promise<ReadonlySet<string>>;
 }
 
 /** What `/readyz` and the CLI show. */
@@ -85,6 +90,9 @@ export class Pipeline implements EventPipeline {
   private learningStarted = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastSnapshot = 0;
+  private readonly suppressions: (() => Promise<ReadonlySet<string>>) | undefined;
+  private suppressed: ReadonlySet<string> = new Set();
+  private lastSuppressionRefresh = 0;
   private disposed = false;
 
   constructor(options: PipelineOptions = {}) {
@@ -94,6 +102,7 @@ export class Pipeline implements EventPipeline {
     this.logger = options.logger ?? silentLogger();
     this.persist = options.persist ?? true;
     this.metrics = options.registry ?? new Registry();
+    this.suppressions = options.suppressions;
     this.scorer = options.scorer;
     if (this.scorer) this.modelVersion = options.modelVersion ?? 'provided';
     // Resolved now, not in start(): the miner is restored from the model's snapshot when the
@@ -120,6 +129,7 @@ export class Pipeline implements EventPipeline {
    * learning is off). A model that exists but does not load is an error, not a silent fallback.
    */
   async start(): Promise<void> {
+    await this.refreshSuppressions();
     const backend = await initBackend(this.config.scoring.backend);
     this.logger.info({ backend: backend.name, cuda: backend.cuda, skipped: backend.skipped }, 'tier-1 backend');
     if (!this.scorer && this.modelDir) {
@@ -268,6 +278,10 @@ export class Pipeline implements EventPipeline {
     this.counters.sessionsScored.inc(batch.length);
     for (let i = 0; i < batch.length; i++) {
       if (!verdicts[i]!.anomalous) continue;
+      if (this.suppressed.size > 0 && this.suppressed.has(signatureOf(sequences[i]!))) {
+        this.counters.sessionsSuppressed.inc();
+        continue;
+      }
       this.counters.sessionsFlagged.inc();
       await this.report(batch[i]!, sequences[i]!, verdicts[i]!.score, scorer);
     }
@@ -361,8 +375,19 @@ export class Pipeline implements EventPipeline {
 
   private tick(): void {
     if (this.mode === 'learning') this.maybeTrain();
+    if (this.suppressions && Date.now() - this.lastSuppressionRefresh >= this.config.pipeline.suppressionRefreshMs) void this.refreshSuppressions();
     const interval = this.config.pipeline.templateSnapshotIntervalMs;
     if (interval > 0 && Date.now() - this.lastSnapshot >= interval) this.saveMiner();
+  }
+
+  private async refreshSuppressions(): Promise<void> {
+    if (!this.suppressions) return;
+    this.lastSuppressionRefresh = Date.now();
+    try {
+      this.suppressed = await this.suppressions();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'reading the false-positive allow-list failed; keeping the previous one');
+    }
   }
 
   private maybeTrain(): void {

@@ -16,6 +16,7 @@ export class PipelineMetrics {
   readonly sessionsDropped: Counter<'reason'>;
   readonly sessionsScored: Counter;
   readonly sessionsFlagged: Counter;
+  readonly sessionsSuppressed: Counter;
   readonly incidentsFailed: Counter;
   readonly scoringSeconds: Histogram;
   readonly trainings: Counter<'outcome'>;
@@ -35,6 +36,11 @@ export class PipelineMetrics {
     });
     this.sessionsScored = new Counter({ name: 'logtriage_sessions_scored_total', help: 'Sessions scored by tier 1.', registers });
     this.sessionsFlagged = new Counter({ name: 'logtriage_sessions_flagged_total', help: 'Sessions whose score exceeded the threshold.', registers });
+    this.sessionsSuppressed = new Counter({
+      name: 'logtriage_sessions_suppressed_total',
+      help: 'Sessions above the threshold not flagged because reviewers marked their signature a false positive.',
+      registers,
+    });
     this.incidentsFailed = new Counter({ name: 'logtriage_incidents_failed_total', help: 'Flagged sessions the incident sink could not record.', registers });
     this.scoringSeconds = new Histogram({
       name: 'logtriage_scoring_batch_seconds',

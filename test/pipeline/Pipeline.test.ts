@@ -43,13 +43,15 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
 describe('Pipeline', () => {
   const sink = new MemoryIncidentSink();
   const anomalies: Anomaly[] = [];
+  const suppressed = new Set<string>();
   let pipeline: Pipeline;
 
   beforeAll(async () => {
     pipeline = new Pipeline({
-      config: { pipeline: { learning: { sessions: 60, minSessions: 20, maxTrainSeconds: 30 } } },
+      config: { pipeline: { suppressionRefreshMs: 100, learning: { sessions: 60, minSessions: 20, maxTrainSeconds: 30 } } },
       sink,
       persist: false,
+      suppressions: async () => new Set(suppressed),
     });
     pipeline.onAnomaly((a) => anomalies.push(a));
     await pipeline.start();
@@ -103,6 +105,18 @@ describe('Pipeline', () => {
     const incidents = await sink.recent();
     expect(incidents).toHaveLength(1);
     expect(incidents[0]).toMatchObject({ id: anomalies[0]!.incidentId, occurrences: 2 });
+  });
+
+  it('does not flag a sequence again once reviewers marked its signature a false positive', async () => {
+    const [incident] = await sink.recent();
+    suppressed.add(incident!.signature);
+    await new Promise((r) => setTimeout(r, 1_300));
+    anomalies.length = 0;
+    feed(pipeline, failingTrace(3));
+    await pipeline.flush();
+    expect(anomalies).toHaveLength(0);
+    expect(await pipeline.metrics.metrics()).toMatch(/logtriage_sessions_suppressed_total 1/);
+    suppressed.clear();
   });
 
   it('drops sessions from analysis, counted, when the scoring queue is full', async () => {
