@@ -1,0 +1,1 @@
+export { createWebHandler, defaultPublicDir, REVIEW_PAGE_CSP, type WebHandlerOptions } from './createWebHandler.js';
