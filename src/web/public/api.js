@@ -18,13 +18,15 @@
  *   detectedAt: number, lastDetectedAt?: number, occurrences: number, truncatedLines: number, score: number,
  *   threshold: number, modelVersion: string, signature: string, traceId?: string, triage: Triage, review: Review,
  *   updatedAt: number }} IncidentBase
- * @typedef {IncidentBase & { eventCount?: number, category?: string, severity?: string, summary?: string }} IncidentSummary
+ * @typedef {IncidentBase & { eventCount?: number, category?: string | null, severity?: string | null, summary?: string | null }} IncidentSummary
  * @typedef {IncidentBase & { lines: string[], templateIds: string[], templates: string[], evidence: Evidence[] }} Incident
  * @typedef {{ items: IncidentSummary[], nextCursor?: string }} IncidentPage
- * @typedef {{ id: string, status: TriageStatus, category: string, severity: string, confidence: number, summary: string,
- *   explanation: string, evidenceLines: { index: number, line: string }[], suggestedActions: string[], backend: string,
- *   heuristic: boolean, corrected: boolean, review?: Review }} Explanation
- * @typedef {{ name: string, description?: string, count: number }} Category
+ * @typedef {{ id: string, status: TriageStatus, category: string | null, severity: string | null, confidence: number | null,
+ *   summary: string | null, explanation: string | null, evidenceLines: { index: number, line: string }[],
+ *   suggestedActions: string[], backend: string | null, heuristic: boolean, corrected: boolean,
+ *   original?: { category: string | null, explanation: string | null } | null, review?: Review }} Explanation
+ * @typedef {{ name: string, description?: string, count: number, inTaxonomy: boolean }} Category
+ * @typedef {{ name: string, role: 'viewer' | 'reviewer' | 'admin', auth: 'token' | 'open' }} Me
  * @typedef {{ total: number, byStatus?: Record<string, number>, byReview?: Record<string, number>,
  *   bySeverity?: Record<string, number>, last24h?: number, occurrences?: number }} Stats
  * @typedef {{ action: 'confirm' | 'false_positive' | 'relabel' | 'edit_explanation' | 'note',
@@ -162,7 +164,8 @@ export async function getIncident(id, signal) {
 }
 
 /**
- * The incident's explanation, or `undefined` while there is none yet (404 while triage is pending).
+ * The incident's explanation, or `undefined` when the API has none for it (an API that answers 404
+ * while triage is pending; the current one answers 200 with null fields).
  * @param {string} id
  * @param {AbortSignal} [signal]
  * @returns {Promise<Explanation | undefined>}
@@ -200,8 +203,22 @@ export async function listCategories() {
       name: String(c?.name ?? c?.category ?? ''),
       description: typeof c?.description === 'string' ? c.description : undefined,
       count: Number.isFinite(c?.count) ? c.count : 0,
+      inTaxonomy: c?.inTaxonomy !== false,
     }))
     .filter((c) => c.name !== '');
+}
+
+/**
+ * Who the caller is, or `undefined` when the API cannot say (no `/api/me`).
+ * @returns {Promise<Me | undefined>}
+ */
+export async function getMe() {
+  try {
+    return /** @type {Me} */ (await request('api/me'));
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return undefined;
+    throw error;
+  }
 }
 
 /** @returns {Promise<Stats>} */

@@ -2,7 +2,7 @@
 /* global document, window, history, location, setTimeout, clearTimeout, URLSearchParams, FormData,
    HTMLElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement, HTMLTextAreaElement, HTMLButtonElement,
    HTMLDialogElement, HTMLOListElement, HTMLParagraphElement, HTMLSpanElement, HTMLDivElement */
-import { ApiError, getExplanation, getIncident, getStats, getToken, listCategories, listIncidents, reviewIncident, setToken } from './api.js';
+import { ApiError, getExplanation, getIncident, getMe, getStats, getToken, listCategories, listIncidents, reviewIncident, setToken } from './api.js';
 import { byId, h, replaceChildren } from './dom.js';
 import { formatClock, localInputToMs, msToLocalInput } from './format.js';
 import { buttonFor, markSelected, renderList } from './incidentList.js';
@@ -16,6 +16,7 @@ import { installShortcuts } from './shortcuts.js';
  * @typedef {import('./api.js').IncidentFilters} IncidentFilters
  * @typedef {import('./api.js').Category} Category
  * @typedef {import('./api.js').ReviewInput} ReviewInput
+ * @typedef {import('./api.js').Me} Me
  */
 
 /** Incidents per page. */
@@ -41,6 +42,7 @@ const el = {
   refresh: byId('refresh-button', HTMLButtonElement),
   updated: byId('updated', HTMLSpanElement),
   stats: byId('stats', HTMLParagraphElement),
+  whoami: byId('whoami', HTMLParagraphElement),
   banner: byId('banner', HTMLDivElement),
   bannerText: byId('banner-text', HTMLParagraphElement),
   bannerToken: byId('banner-token', HTMLButtonElement),
@@ -80,6 +82,8 @@ const state = {
   explanation: undefined,
   /** @type {Category[]} */
   categories: [],
+  /** @type {Me | undefined} who the caller is, when the API says */
+  me: undefined,
   /** A review request is in flight. */
   busy: false,
   /** Bumped by every list (re)load: an answer for an older generation is dropped. */
@@ -353,7 +357,7 @@ function renderDetail() {
   if (!state.incident) return;
   const active = document.activeElement;
   const focusedKey = active instanceof HTMLElement && el.incident.contains(active) ? active.getAttribute('aria-keyshortcuts') : null;
-  renderIncident(el.incident, { incident: state.incident, explanation: state.explanation, busy: state.busy }, reviewActions);
+  renderIncident(el.incident, { incident: state.incident, explanation: state.explanation, busy: state.busy, reviewBlocked: reviewBlocked() }, reviewActions);
   if (focusedKey) {
     const again = el.incident.querySelector(`[aria-keyshortcuts="${focusedKey}"]`);
     if (again instanceof HTMLElement) again.focus({ preventScroll: true });
@@ -417,24 +421,49 @@ async function review(input) {
   }
 }
 
-/** Opens a dialog when an incident is shown and no review is in flight. */
+/** Why the caller may not review, when the API said who they are; else undefined. */
+function reviewBlocked() {
+  const me = state.me;
+  if (!me || me.role !== 'viewer') return undefined;
+  return `The token "${me.name}" has the role viewer: reviewing needs a reviewer or admin token.`;
+}
+
+/** Whether a review can start now (an incident is shown, none is in flight, the caller may review); says why not. */
 function canReview() {
   if (!state.incident) {
     announce('Select an incident first.');
     return false;
   }
+  const blocked = reviewBlocked();
+  if (blocked) {
+    announce(blocked);
+    return false;
+  }
   return !state.busy;
+}
+
+/** Asks the API who the caller is, for the header and for disabling review actions a viewer may not use. */
+async function loadMe() {
+  try {
+    state.me = await getMe();
+  } catch {
+    state.me = undefined;
+  }
+  el.whoami.textContent = state.me ? (state.me.auth === 'open' ? 'open API (no tokens)' : `${state.me.name} · ${state.me.role}`) : '';
+  renderDetail();
 }
 
 function openRelabel() {
   if (!canReview() || !state.incident) return;
   const current = triageView(state.incident, state.explanation)?.category;
   el.relabelCurrent.textContent = current ? `Now: ${current}` : 'Not classified yet.';
+  // Only the taxonomy's categories: the API refuses a relabel to one it lacks.
+  const choices = state.categories.filter((c) => c.inTaxonomy);
   replaceChildren(
     el.relabelSelect,
-    state.categories.map((c) => h('option', { value: c.name, selected: c.name === current }, c.name)),
+    choices.map((c) => h('option', { value: c.name, selected: c.name === current }, c.name)),
   );
-  el.relabelSelect.size = Math.min(12, Math.max(2, state.categories.length));
+  el.relabelSelect.size = Math.min(12, Math.max(2, choices.length));
   if (el.relabelSelect.selectedIndex < 0) el.relabelSelect.selectedIndex = 0;
   describeCategory();
   dialogError(el.relabelDialog, '');
@@ -561,6 +590,7 @@ function wire() {
     el.tokenDialog.close();
     updateTokenButton();
     clearError();
+    void loadMe();
     void poll();
     void loadCategories();
   });
@@ -569,6 +599,7 @@ function wire() {
     el.tokenInput.value = '';
     el.tokenDialog.close();
     updateTokenButton();
+    void loadMe();
     void poll();
   });
 
@@ -650,7 +681,7 @@ async function start() {
   updateTokenButton();
   const { filters, selectedId } = parseHash();
   state.filters = filters;
-  await loadCategories();
+  await Promise.all([loadCategories(), loadMe()]);
   writeFilters(filters);
   const listed = loadList({ append: false });
   void loadStats();

@@ -10,7 +10,8 @@ import { formatDateTime, formatDuration, formatProbability, formatScore, reviewL
  *   confirm: () => void, falsePositive: () => void, relabel: () => void,
  *   editExplanation: () => void, note: () => void,
  * }} ReviewActions
- * @typedef {{ incident: Incident, explanation: Explanation | undefined, busy: boolean }} IncidentViewModel
+ * @typedef {{ incident: Incident, explanation: Explanation | undefined, busy: boolean, reviewBlocked?: string }} IncidentViewModel
+ *   `reviewBlocked`: why this caller may not review (the buttons are disabled and it is shown)
  */
 
 /** How many of the model's expected events to show per unexpected position. */
@@ -24,23 +25,25 @@ const END_OF_SESSION = '<end>';
  * @param {Explanation | undefined} explanation
  */
 export function triageView(incident, explanation) {
-  if (explanation) {
+  const result = incident.triage?.result;
+  const corrections = incident.review?.corrections ?? {};
+  // The API answers an explanation with null fields before triage: that is no triage yet.
+  if (explanation && explanation.category !== null && explanation.category !== undefined) {
     return {
       category: explanation.category,
-      severity: explanation.severity,
-      confidence: explanation.confidence,
-      summary: explanation.summary,
-      explanation: explanation.explanation,
-      suggestedActions: explanation.suggestedActions ?? [],
-      backend: explanation.backend,
+      severity: explanation.severity ?? result?.severity ?? null,
+      confidence: explanation.confidence ?? result?.confidence ?? null,
+      summary: explanation.summary ?? result?.summary ?? '',
+      explanation: explanation.explanation ?? corrections.explanation ?? result?.explanation ?? '',
+      suggestedActions: explanation.suggestedActions ?? result?.suggestedActions ?? [],
+      backend: explanation.backend ?? result?.backend ?? null,
       heuristic: explanation.heuristic === true,
       corrected: explanation.corrected === true,
+      originalCategory: explanation.original?.category ?? result?.category ?? null,
       evidenceLines: new Set((explanation.evidenceLines ?? []).map((e) => e.index)),
     };
   }
-  const result = incident.triage?.result;
   if (!result) return undefined;
-  const corrections = incident.review?.corrections ?? {};
   return {
     category: corrections.category ?? result.category,
     severity: result.severity,
@@ -49,8 +52,9 @@ export function triageView(incident, explanation) {
     explanation: corrections.explanation ?? result.explanation,
     suggestedActions: result.suggestedActions ?? [],
     backend: result.backend,
-    heuristic: result.backend === 'heuristic',
+    heuristic: result.backend === 'heuristic' || result.backend.startsWith('heuristic:'),
     corrected: corrections.explanation !== undefined || corrections.category !== undefined,
+    originalCategory: result.category,
     evidenceLines: new Set(result.evidenceLines ?? []),
   };
 }
@@ -216,7 +220,7 @@ function renderTriage(incident, triage) {
         : h('p', { class: 'triage-pending' }, 'Pending: the LLM has not classified this incident yet. This view updates when it has.'),
     );
   }
-  const relabelledFrom = incident.review?.corrections?.category !== undefined ? incident.triage?.result?.category : undefined;
+  const relabelledFrom = triage.originalCategory;
   return h(
     'section',
     { class: 'panel triage-panel', 'aria-labelledby': 'triage-heading' },
@@ -231,9 +235,9 @@ function renderTriage(incident, triage) {
     h(
       'dl',
       { class: 'facts' },
-      h('div', {}, h('dt', {}, 'Category'), h('dd', { class: 'triage-category' }, triage.category, relabelledFrom !== undefined && relabelledFrom !== triage.category && h('span', { class: 'was' }, ` (was ${relabelledFrom})`))),
-      h('div', {}, h('dt', {}, 'Severity'), h('dd', {}, h('span', { class: `badge sev sev-${triage.severity}` }, triage.severity))),
-      h('div', {}, h('dt', {}, 'Confidence'), h('dd', {}, Number.isFinite(triage.confidence) ? formatProbability(triage.confidence) : '–')),
+      h('div', {}, h('dt', {}, 'Category'), h('dd', { class: 'triage-category' }, triage.category, relabelledFrom !== null && relabelledFrom !== triage.category && h('span', { class: 'was' }, ` (was ${relabelledFrom})`))),
+      h('div', {}, h('dt', {}, 'Severity'), h('dd', {}, triage.severity ? h('span', { class: `badge sev sev-${triage.severity}` }, triage.severity) : '–')),
+      h('div', {}, h('dt', {}, 'Confidence'), h('dd', {}, typeof triage.confidence === 'number' ? formatProbability(triage.confidence) : '–')),
       h('div', {}, h('dt', {}, 'Backend'), h('dd', { class: 'backend' }, triage.backend ?? '–')),
     ),
     h('p', { class: 'triage-summary' }, triage.summary),
@@ -249,8 +253,9 @@ function renderTriage(incident, triage) {
  * @param {Incident} incident
  * @param {ReviewActions} actions
  * @param {boolean} busy
+ * @param {string | undefined} blocked
  */
-function renderReview(incident, actions, busy) {
+function renderReview(incident, actions, busy, blocked) {
   const review = incident.review ?? { state: 'unreviewed', corrections: {} };
   const corrections = review.corrections ?? {};
   /**
@@ -260,13 +265,14 @@ function renderReview(incident, actions, busy) {
    * @param {string} [extra]
    */
   const button = (label, key, onclick, extra = '') =>
-    h('button', { type: 'button', class: `review-button ${extra}`, 'aria-keyshortcuts': key, disabled: busy, onclick }, label, ' ', h('kbd', { 'aria-hidden': 'true' }, key));
+    h('button', { type: 'button', class: `review-button ${extra}`, 'aria-keyshortcuts': key, disabled: busy || blocked !== undefined, onclick }, label, ' ', h('kbd', { 'aria-hidden': 'true' }, key));
   return h(
     'section',
     { class: 'panel review-panel', 'aria-labelledby': 'review-heading' },
     h('h3', { id: 'review-heading' }, 'Review ', h('span', { class: `badge review review-${review.state}`, id: 'review-state' }, reviewLabel(review.state))),
     review.reviewedAt !== undefined && h('p', { class: 'reviewed-by' }, `by ${review.reviewer ?? 'unknown'} at ${formatDateTime(review.reviewedAt)}`),
     corrections.note !== undefined && h('p', { class: 'review-note' }, h('span', { class: 'label' }, 'Note: '), corrections.note),
+    blocked !== undefined && h('p', { class: 'review-blocked' }, blocked),
     h(
       'div',
       { class: 'review-buttons', role: 'toolbar', 'aria-label': 'Review actions' },
@@ -286,7 +292,7 @@ function renderReview(incident, actions, busy) {
  * @param {ReviewActions} actions
  */
 export function renderIncident(container, model, actions) {
-  const { incident, explanation, busy } = model;
+  const { incident, explanation, busy, reviewBlocked } = model;
   const triage = triageView(incident, explanation);
   const title = triage?.summary || `Session ${incident.sessionKey}`;
   container.setAttribute('aria-busy', busy ? 'true' : 'false');
@@ -310,7 +316,7 @@ export function renderIncident(container, model, actions) {
       ),
       renderScore(incident),
     ),
-    h('div', { class: 'incident-columns' }, renderTriage(incident, triage), renderReview(incident, actions, busy)),
+    h('div', { class: 'incident-columns' }, renderTriage(incident, triage), renderReview(incident, actions, busy, reviewBlocked)),
     renderLines(incident, triage?.evidenceLines ?? new Set()),
   );
 }
