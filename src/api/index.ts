@@ -1,0 +1,10 @@
+export { createApiApp, DEFAULT_MAX_BODY_BYTES } from './createApiApp.js';
+export type { ApiOptions, ApiStatsSources } from './ApiOptions.js';
+export { assertListenAllowed } from './assertListenAllowed.js';
+export { isLoopback } from './isLoopback.js';
+export { ApiError, API_ERROR_CODES, API_ERROR_STATUS, errorBody, type ApiErrorBody, type ApiErrorCode } from './ApiError.js';
+export { LOCAL_ACTOR, type Actor } from './auth.js';
+export { buildOpenApiDocument, type OpenApiInfo } from './buildOpenApiDocument.js';
+export { toExplanation, toIncidentJson, toIncidentSummary, effectiveCategory } from './incidentViews.js';
+export { REVIEW_ACTIONS } from './requestSchemas.js';
+export type { CategoriesJson, ExplanationJson, IncidentJson, IncidentSummary, MeJson, StatsJson } from './responseSchemas.js';
