@@ -59,7 +59,7 @@ function methodNotAllowed(methods: readonly string[]) {
 /** Refuses a body that is not JSON before it is read: 415 for another type, 400 for none at all. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   const type = req.is('application/json');
-  if (type === null) throw new ApiError('invalid_request', 'a JSON body is required; send Content-Type: application/json with a JSON object', { field: 'body', reason: 'missing' });
+  if (type === null || (type === false && req.get('content-type') === undefined && req.get('content-length') === '0')) throw new ApiError('invalid_request', 'a JSON body is required; send Content-Type: application/json with a JSON object', { field: 'body', reason: 'missing' });
   if (type === false) throw new ApiError('unsupported_media_type', `the body is ${req.get('content-type') ?? 'of no declared type'}; send Content-Type: application/json`, { field: 'body', reason: 'not JSON' });
   next();
 }

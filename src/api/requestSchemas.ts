@@ -104,7 +104,7 @@ export function reviewBodySchema(categories: readonly [string, ...string[]]) {
   return z
     .strictObject({
       action: z
-        .enum(REVIEW_ACTIONS, { error: `must be one of ${REVIEW_ACTIONS.join(', ')}` })
+        .enum(REVIEW_ACTIONS, { error: (issue) => `${issue.input === undefined ? 'is required and ' : ''}must be one of ${REVIEW_ACTIONS.join(', ')}` })
         .describe('confirm: the detection and its classification are right. false_positive: not an anomaly (its signature is not flagged again). relabel: the category is wrong (give `category`). edit_explanation: the explanation is wrong (give `explanation`). note: add a note only.'),
       category: z.enum(categories, { error: reason }).optional().describe('With `relabel` (required there): the right category.'),
       explanation: z
