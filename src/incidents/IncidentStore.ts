@@ -158,14 +158,15 @@ export interface IncidentStore extends IncidentSink {
   falsePositiveSessions(): Promise<string[][]>;
 
   /**
-   * Claims up to `limit` pending incidents (or ones whose lease expired, or failed ones due for a
-   * retry with attempts < maxAttempts) for `worker`, leasing them for `leaseMs`. PostgreSQL uses
+   * Claims up to `limit` pending incidents whose `notBefore` has passed and that no worker holds
+   * (or whose lease expired) for `worker`, leasing them for `leaseMs` and counting an attempt.
+   * A retryable failure is `pending` again with `notBefore`; `failed` is final. PostgreSQL uses
    * `FOR UPDATE SKIP LOCKED`, so two workers never claim the same incident.
    */
   claim(worker: string, limit: number, leaseMs: number, now?: number): Promise<StoredIncident[]>;
   /** Stores the triage of a claimed incident; false when the worker no longer holds the lease. */
   completeTriage(id: string, worker: string, result: TriageResult, now?: number): Promise<boolean>;
-  /** Records a failed attempt: `failed` for good after `maxAttempts`, else pending again after `retryAt`. False when the lease is not held. */
+  /** Records a failed attempt: `failed` for good when `final` (the caller weighs `attempts` against its maximum), else pending again from `retryAt`. False when the lease is not held. */
   failTriage(id: string, worker: string, error: string, options: { retryAt?: number; final: boolean }, now?: number): Promise<boolean>;
   /** Pending incidents waiting for triage (for the queue-depth metric). */
   pendingCount(): Promise<number>;
