@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Role } from '../incidents/index.js';
 import type { Actor } from './auth.js';
+import { ApiError } from './ApiError.js';
 import { parseInput } from './validate.js';
 
 /** What a route receives from express before validation. */
@@ -39,6 +40,15 @@ export interface Operation {
   run(input: RawInput): Promise<unknown>;
 }
 
+/** The query as given, after refusing a parameter given more than once (`?limit=5&limit=6`), which no operation accepts. */
+function singleValued(query: unknown): unknown {
+  if (typeof query !== 'object' || query === null) return {};
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value)) throw new ApiError('invalid_request', `query parameter ${name}: is given more than once; give it once`, { field: name, reason: 'is given more than once; give it once' });
+  }
+  return query;
+}
+
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** An operation as written: the handler sees its validated, typed input. */
@@ -62,7 +72,7 @@ export function defineOperation<P extends z.ZodType | undefined = undefined, Q e
     ...rest,
     async run(input) {
       const params = parse(definition.params as P, input.params, 'path parameter');
-      const query = parse(definition.query as Q, input.query ?? {}, 'query parameter');
+      const query = parse(definition.query as Q, singleValued(input.query), 'query parameter');
       const body = parse(definition.body as B, input.body, 'body field');
       return handle({ params, query, body, actor: input.actor });
     },

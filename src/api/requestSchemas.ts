@@ -13,25 +13,23 @@ export const MAX_EXPLANATION_CHARS = 20_000;
 /** Longest review note, in characters. */
 export const MAX_NOTE_CHARS = 5_000;
 
-const once = (what: string) => (issue: { input?: unknown }) => (Array.isArray(issue.input) ? 'is given more than once; give it once' : what);
-
 /** A text query parameter of at most `max` characters. */
 function text(max: number) {
   return z
-    .string({ error: once('must be text') })
+    .string({ error: 'must be text' })
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`);
 }
 
 /** A query parameter that must be one of `values`. */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, { error: once(`must be one of ${values.join(', ')}`) });
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` });
 }
 
 /** A whole number query parameter in [min, max]. */
 function wholeNumber(min: number, max: number) {
   const reason = `must be a whole number from ${min} to ${max}`;
-  return z.coerce.number({ error: once(reason) }).int(reason).min(min, reason).max(max, reason);
+  return z.coerce.number({ error: reason }).int(reason).min(min, reason).max(max, reason);
 }
 
 const EPOCH_MS = /^\d{1,15}$/;
@@ -42,7 +40,7 @@ const TIME_REASON = 'must be an ISO 8601 date or time with a zone (2026-11-23, 2
 /** A point in time given as ISO 8601 or epoch ms; parsed to epoch ms. */
 function time() {
   return z
-    .string({ error: once(TIME_REASON) })
+    .string({ error: TIME_REASON })
     .transform((value, ctx) => {
       const ms = EPOCH_MS.test(value) ? Number(value) : ISO_8601.test(value) ? Date.parse(value) : Number.NaN;
       if (Number.isNaN(ms)) {
