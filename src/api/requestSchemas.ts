@@ -132,7 +132,8 @@ export function reviewBodySchema(categories: readonly [string, ...string[]]) {
       require('explanation', 'edit_explanation');
       only('explanation', 'edit_explanation');
       require('note', 'note');
-    });
+    })
+    .describe('A review. `category` is required with, and only accepted with, `relabel`; `explanation` likewise with `edit_explanation`; `note` is required with `note` and may accompany any action.');
 }
 
 /** The review body as parsed. */
