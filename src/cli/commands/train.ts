@@ -6,6 +6,7 @@ import { InputError } from '../../util/errors.js';
 import { createProgress } from '../../util/progress.js';
 import { configFor } from '../context.js';
 import { readSessions, type SessionInputKind } from '../sessionsFromInput.js';
+import { tinyModelCommand } from './modelTiny.js';
 import { nonNegativeInt } from './parse.js';
 
 interface TrainCliOptions {
@@ -86,5 +87,6 @@ export function modelCommand(): Command {
     .action((_: unknown, cmd: Command) => {
       process.stdout.write(`active: ${new ModelRegistry(configFor(cmd).service.dataDir).rollback()}\n`);
     });
+  command.addCommand(tinyModelCommand());
   return command;
 }
