@@ -6,6 +6,7 @@ import { evalCommand } from './commands/eval.js';
 import { parseCommand } from './commands/parse.js';
 import { serveCommand } from './commands/serve.js';
 import { synthCommand } from './commands/synth.js';
+import { tokensCommand } from './commands/tokens.js';
 import { modelCommand, trainCommand } from './commands/train.js';
 import { collect } from './context.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(modelCommand());
   program.addCommand(configCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(tokensCommand());
   return program;
 }
 
