@@ -28,8 +28,9 @@ export function roleAllows(role: Role, required: Role): boolean {
 /**
  * Resolves the caller from `Authorization: Bearer <token>` (checked with `store.verifyToken`).
  * Without the header: 401 when the store has tokens; when it has none the API is open, but only
- * to loopback peers (the service also refuses to listen elsewhere, see `assertListenAllowed`),
- * and the caller is the `local` admin. A presented token is always checked, even in open mode.
+ * to loopback peers that address it by a loopback name (`Host`), and the caller is the `local`
+ * admin (the service also refuses to listen elsewhere, see `assertListenAllowed`). A presented
+ * token is always checked, even in open mode.
  */
 export async function authenticate(req: Request, store: IncidentStore, logger: Logger): Promise<Actor> {
   const header = req.get('authorization');
@@ -49,6 +50,14 @@ export async function authenticate(req: Request, store: IncidentStore, logger: L
   }
   if (!isLoopback(req.socket.remoteAddress ?? '')) {
     throw new ApiError('unauthorized', 'no API token exists, so the API only answers callers on this machine; create one with `logtriage tokens create --name <name> --role <role>`', {
+      headers: CHALLENGE,
+    });
+  }
+  // Without tokens a web page the SRE visits could rebind its own name to 127.0.0.1 and read the
+  // API from the browser; a Host that is not loopback gives that away.
+  const host = req.hostname;
+  if (host !== undefined && host !== '' && !isLoopback(host)) {
+    throw new ApiError('unauthorized', `no API token exists, so the API only answers requests addressed to localhost or a loopback address, not ${JSON.stringify(host)}; create a token with \`logtriage tokens create\` to serve other names`, {
       headers: CHALLENGE,
     });
   }

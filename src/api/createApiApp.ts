@@ -148,9 +148,8 @@ export function createApiApp(options: ApiOptions): express.Application {
     }
     const apiError = toApiError(error);
     const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
-    if (apiError.status >= 500) {
-      logger.error({ err: error, requestId, method: req.method, path: req.path, code: apiError.code }, 'API request failed');
-    }
+    if (apiError.code === 'store_unavailable') logger.warn({ err: error, requestId, method: req.method, path: req.path }, 'API request failed: the incident store is unavailable');
+    else if (apiError.status >= 500) logger.error({ err: error, requestId, method: req.method, path: req.path, code: apiError.code }, 'API request failed');
     res.status(apiError.status).set(apiError.headers).set('Cache-Control', 'no-store').json(errorBody(apiError, requestId));
   });
   return app;

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertListenAllowed, isLoopback, type ApiErrorBody, type IncidentJson, type MeJson } from '../../src/api/index.js';
@@ -27,6 +28,21 @@ describe('explanation API: auth', () => {
       expect(status).toBe(401);
       expect(headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(body.error.code).toBe('unauthorized');
+    });
+
+    it('refuses a request whose Host is not loopback (DNS rebinding)', async () => {
+      const { port } = new URL(api.url);
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/api/incidents', headers: { host: `rebind.attacker.example:${port}` } }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(answer.status).toBe(401);
+      expect((JSON.parse(answer.body) as ApiErrorBody).error.message).toContain('rebind.attacker.example');
     });
 
     it('switches to requiring tokens as soon as one is created, and back when the last is revoked', async () => {
@@ -121,10 +137,16 @@ describe('explanation API: auth', () => {
 
   describe('authenticate', () => {
     const noTokens = { hasTokens: async () => false, verifyToken: async () => undefined } as unknown as IncidentStore;
-    const request = (remoteAddress: string) => ({ get: () => undefined, socket: { remoteAddress }, path: '/api/incidents' }) as unknown as Request;
+    const request = (remoteAddress: string, hostname = '127.0.0.1') => ({ get: () => undefined, socket: { remoteAddress }, hostname, path: '/api/incidents' }) as unknown as Request;
 
     it('answers callers from another machine 401 while no token exists', async () => {
       await expect(authenticate(request('10.1.2.3'), noTokens, silentLogger())).rejects.toMatchObject({ status: 401, message: expect.stringContaining('logtriage tokens create') });
+    });
+
+    it('answers a loopback caller 401 when it addressed another name (DNS rebinding) while no token exists', async () => {
+      await expect(authenticate(request('127.0.0.1', 'attacker.example'), noTokens, silentLogger())).rejects.toMatchObject({ status: 401, message: expect.stringContaining('attacker.example') });
+      expect(await authenticate(request('127.0.0.1', 'localhost'), noTokens, silentLogger())).toMatchObject({ name: 'local' });
+      expect(await authenticate(request('::1', '[::1]'), noTokens, silentLogger())).toMatchObject({ name: 'local' });
     });
 
     it.each(['127.0.0.1', '::1', '::ffff:127.0.0.1'])('answers %s as the local admin while no token exists', async (peer) => {
