@@ -1,7 +1,7 @@
 /**
  * Error codes meaning the database cannot be reached or used right now: Node socket errors,
- * PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention), too many
- * connections, and SQLite's busy, locked, I/O and open failures.
+ * PostgreSQL's too many connections and operator intervention (57P: shutdown, crash, cannot
+ * connect now), and the incident store's own codes.
  */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -11,23 +11,22 @@ const UNAVAILABLE_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
+  'ENETUNREACH',
+  '53300',
   '57P01',
   '57P02',
   '57P03',
-  '53300',
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
-  'SQLITE_CANTOPEN',
-  'SQLITE_IOERR',
-  'SQLITE_READONLY',
+  // The store's own classification (IncidentStoreError): unreachable, or disposed.
   'STORE_UNAVAILABLE',
   'STORE_CLOSED',
 ]);
+
+/**
+ * Code prefixes of the same: PostgreSQL SQLSTATE class 08 (connection exception), and SQLite's
+ * busy, locked, cannot open, I/O, read-only and full, with their extended codes
+ * (`SQLITE_BUSY_TIMEOUT`, `SQLITE_IOERR_WRITE`, …).
+ */
+const UNAVAILABLE_PREFIXES = ['08', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_FULL'];
 
 /**
  * Messages of drivers that signal a closed or unreachable database without a code: better-sqlite3
@@ -53,7 +52,7 @@ export function isStoreUnavailable(error: unknown): boolean {
   while (current instanceof Error && !seen.has(current)) {
     seen.add(current);
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_PREFIXES.some((prefix) => code.startsWith(prefix)))) return true;
     if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(current instanceof Error ? current.message : ''))) return true;
     if (current instanceof AggregateError && current.errors.some((inner) => isStoreUnavailable(inner))) return true;
     current = current.cause;
