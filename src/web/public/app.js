@@ -560,10 +560,14 @@ function wire() {
     clearTimeout(state.searchTimer);
     applyFilters();
   });
+  // Text fields apply as one types (after a pause), the others when they change.
+  /** @param {EventTarget | null} target */
+  const typed = (target) => target instanceof HTMLInputElement && (target.type === 'search' || target.type === 'text');
   el.filters.addEventListener('change', (event) => {
-    if (event.target !== el.search) applyFilters();
+    if (!typed(event.target)) applyFilters();
   });
-  el.search.addEventListener('input', () => {
+  el.filters.addEventListener('input', (event) => {
+    if (!typed(event.target)) return;
     clearTimeout(state.searchTimer);
     state.searchTimer = setTimeout(applyFilters, SEARCH_DEBOUNCE_MS);
   });

@@ -216,7 +216,7 @@ function renderTriage(incident, triage) {
       { class: 'panel triage-panel', 'aria-labelledby': 'triage-heading' },
       h('h3', { id: 'triage-heading' }, 'Triage ', h('span', { class: `badge status-${status}` }, status)),
       status === 'failed'
-        ? h('p', { class: 'triage-failed' }, `Triage failed after ${incident.triage.attempts ?? '?'} attempts`, incident.triage.lastError ? `: ${incident.triage.lastError}` : '.')
+        ? h('p', { class: 'triage-failed' }, `Triage failed after ${incident.triage.attempts === 1 ? '1 attempt' : `${incident.triage.attempts ?? 'several'} attempts`}`, incident.triage.lastError ? `: ${incident.triage.lastError}` : '.')
         : h('p', { class: 'triage-pending' }, 'Pending: the LLM has not classified this incident yet. This view updates when it has.'),
     );
   }
@@ -296,6 +296,7 @@ export function renderIncident(container, model, actions) {
   const triage = triageView(incident, explanation);
   const title = triage?.summary || `Session ${incident.sessionKey}`;
   container.setAttribute('aria-busy', busy ? 'true' : 'false');
+  container.dataset.incidentId = incident.id;
   replaceChildren(
     container,
     h(
@@ -328,5 +329,6 @@ export function renderIncident(container, model, actions) {
  */
 export function renderEmpty(container, message) {
   container.setAttribute('aria-busy', 'false');
+  delete container.dataset.incidentId;
   replaceChildren(container, h('p', { class: 'empty' }, message));
 }
