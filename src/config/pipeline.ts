@@ -55,10 +55,10 @@ export const pipelineConfigSchema = z
     incidents: z
       .strictObject({
         sink: z
-          .enum(['memory', 'jsonl'])
-          .default('jsonl')
-          .describe('Where flagged sessions go: `jsonl` appends to `path`; `memory` keeps them in the process (tests, demos).'),
-        path: z.string().optional().describe('JSONL file of incidents. Default `<dataDir>/incidents.jsonl`.'),
+          .enum(['store', 'jsonl', 'memory'])
+          .default('store')
+          .describe('Where flagged sessions go: `store`, the durable incident store (`store.*`: SQLite in the data directory, or PostgreSQL), which the API and the review page read; `jsonl` appends to `path`; `memory` keeps them in the process (tests, demos).'),
+        path: z.string().optional().describe('With `sink: jsonl`: the JSONL file of incidents. Default `<dataDir>/incidents.jsonl`.'),
         maxRawLines: z.number().int().min(1).default(200).describe('Most raw log lines kept per incident.'),
         maxLineChars: z.number().int().min(16).default(2_000).describe('Longest raw line kept, in characters.'),
       })

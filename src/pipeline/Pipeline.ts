@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { configSchema, type Config, type ConfigInput } from '../config/schema.js';
 import type { LogEvent } from '../ingest/LogEvent.js';
-import { JsonlIncidentSink, MemoryIncidentSink, signatureOf, type IncidentSink, type NewIncident } from '../incidents/index.js';
+import { createIncidentStore, JsonlIncidentSink, MemoryIncidentSink, signatureOf, type IncidentSink, type IncidentStore, type NewIncident } from '../incidents/index.js';
 import { initBackend, ModelRegistry, SequenceScorer } from '../scoring/index.js';
 import { serviceOf, Sessionizer, type Session } from '../sessions/index.js';
 import { loadSnapshot, saveSnapshot, TemplateMiner } from '../templates/index.js';
@@ -21,7 +21,11 @@ export interface PipelineOptions {
   scorer?: SequenceScorer;
   /** The version reported for `scorer` (in anomalies, incidents and `/readyz`). Default `provided`. */
   modelVersion?: string;
-  /** Where flagged sessions go. Default: from `pipeline.incidents` (JSONL in the data directory). */
+  /**
+   * Where flagged sessions go; the caller keeps ownership (it is not disposed). Default: from
+   * `pipeline.incidents.sink`: the incident store of `store.*`, opened by `start()` (a memory sink
+   * when `persist` is false), a JSONL file, or memory.
+   */
   sink?: IncidentSink;
   /**
    * A template miner to use. Default: restored from `<dataDir>/templates.json` (what the service
@@ -58,6 +62,10 @@ export interface PipelineStatus {
   detail?: string;
 }
 
+function isIncidentStore(sink: IncidentSink): sink is IncidentStore {
+  return typeof (sink as Partial<IncidentStore>).claim === 'function' && typeof (sink as Partial<IncidentStore>).suppressedSignatures === 'function';
+}
+
 const EMPTY: TemplateAnnotation = { templateId: 'empty', template: '' };
 
 /**
@@ -71,7 +79,9 @@ export class Pipeline implements EventPipeline {
   readonly miner: TemplateMiner;
   readonly metrics: Registry;
   private readonly sessionizer: Sessionizer;
-  private readonly sink: IncidentSink;
+  private sink: IncidentSink;
+  /** Whether the pipeline opened the sink (and so disposes of it). */
+  private ownsSink: boolean;
   private readonly logger: Logger;
   private readonly counters: PipelineMetrics;
   private readonly listeners: ((anomaly: Anomaly) => void)[] = [];
@@ -109,6 +119,9 @@ export class Pipeline implements EventPipeline {
     // service has none of its own, and records may be annotated before start() finishes.
     this.modelDir = this.scorer ? undefined : (this.config.pipeline.modelDir ?? this.activeModelDir());
     this.miner = options.miner ?? this.restoreMiner();
+    this.ownsSink = options.sink === undefined;
+    // The durable store is opened in start() (it is asynchronous); sessions closed before that wait
+    // in the scoring queue, which runs only once start() has chosen the mode.
     this.sink = options.sink ?? this.createSink();
     this.sessionizer = new Sessionizer(this.config.sessions, {
       onClose: (session) => this.onSessionClosed(session),
@@ -129,6 +142,9 @@ export class Pipeline implements EventPipeline {
    * learning is off). A model that exists but does not load is an error, not a silent fallback.
    */
   async start(): Promise<void> {
+    if (this.ownsSink && this.config.pipeline.incidents.sink === 'store' && this.persist) {
+      this.sink = await createIncidentStore({ ...this.config.store, dataDir: this.config.service.dataDir }, this.logger);
+    }
     await this.refreshSuppressions();
     const backend = await initBackend(this.config.scoring.backend);
     this.logger.info({ backend: backend.name, cuda: backend.cuda, skipped: backend.skipped }, 'tier-1 backend');
@@ -225,8 +241,13 @@ export class Pipeline implements EventPipeline {
     this.saveMiner();
     await this.sessionizer.dispose();
     await this.scorer?.dispose();
-    await this.sink.dispose();
+    if (this.ownsSink) await this.sink.dispose();
     this.setMode('stopped');
+  }
+
+  /** The durable incident store behind the pipeline, when its sink is one (after `start()`). */
+  get store(): IncidentStore | undefined {
+    return isIncidentStore(this.sink) ? this.sink : undefined;
   }
 
   /** Incidents the sink holds, newest first. */
@@ -375,16 +396,17 @@ export class Pipeline implements EventPipeline {
 
   private tick(): void {
     if (this.mode === 'learning') this.maybeTrain();
-    if (this.suppressions && Date.now() - this.lastSuppressionRefresh >= this.config.pipeline.suppressionRefreshMs) void this.refreshSuppressions();
+    if ((this.suppressions || isIncidentStore(this.sink)) && Date.now() - this.lastSuppressionRefresh >= this.config.pipeline.suppressionRefreshMs) void this.refreshSuppressions();
     const interval = this.config.pipeline.templateSnapshotIntervalMs;
     if (interval > 0 && Date.now() - this.lastSnapshot >= interval) this.saveMiner();
   }
 
   private async refreshSuppressions(): Promise<void> {
-    if (!this.suppressions) return;
+    const source = this.suppressions ?? (isIncidentStore(this.sink) ? () => (this.sink as IncidentStore).suppressedSignatures() : undefined);
+    if (!source) return;
     this.lastSuppressionRefresh = Date.now();
     try {
-      this.suppressed = await this.suppressions();
+      this.suppressed = await source();
     } catch (error) {
       this.logger.warn({ err: error }, 'reading the false-positive allow-list failed; keeping the previous one');
     }
@@ -482,7 +504,8 @@ export class Pipeline implements EventPipeline {
 
   private createSink(): IncidentSink {
     const incidents = this.config.pipeline.incidents;
-    if (incidents.sink === 'memory' || !this.persist) return new MemoryIncidentSink();
+    // `store` is opened by start(); until then (and without persistence) a memory sink stands in.
+    if (incidents.sink !== 'jsonl' || !this.persist) return new MemoryIncidentSink();
     return new JsonlIncidentSink(incidents.path ?? join(this.config.service.dataDir, 'incidents.jsonl'));
   }
 }

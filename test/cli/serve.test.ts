@@ -1,9 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
 import { decodeLogsProtobuf, logEventsOf, type OtlpLogRecord } from '../../src/ingest/otlp/index.js';
-import { MemoryIncidentSink } from '../../src/incidents/index.js';
 import { LogtriageService } from '../../src/cli/serve/LogtriageService.js';
 
 /** A downstream OTLP/HTTP endpoint that keeps every record it receives. */
@@ -44,19 +46,23 @@ describe('logtriage serve (LogtriageService)', () => {
   let sink: Awaited<ReturnType<typeof downstream>>;
   let service: LogtriageService;
   let url: string;
-  const incidents = new MemoryIncidentSink();
+  let api: string;
+  const dataDir = mkdtempSync(join(tmpdir(), 'logtriage-serve-'));
 
   beforeAll(async () => {
     sink = await downstream();
     const config = configSchema.parse({
+      service: { dataDir },
       receivers: { http: { port: 0 }, grpc: { port: 0 } },
+      api: { port: 0 },
       forward: { endpoint: sink.url },
       sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 },
       pipeline: { learning: { sessions: 40, minSessions: 20, maxTrainSeconds: 30 } },
     });
-    service = new LogtriageService(config, { persist: false, sink: incidents });
+    service = new LogtriageService(config);
     const addresses = await service.start();
     url = addresses.http!;
+    api = addresses.api!;
     expect(addresses.grpc).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
@@ -64,6 +70,7 @@ describe('logtriage serve (LogtriageService)', () => {
     await service.stop();
     await service.stop();
     await new Promise<void>((resolve) => sink.server.close(() => resolve()));
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('forwards every record annotated with its template, learns, then flags an unusual trace downstream', async () => {
@@ -89,7 +96,11 @@ describe('logtriage serve (LogtriageService)', () => {
     const anomaly = sink.records.find((r) => r.eventName === 'logtriage.anomaly')!;
     const [event] = logEventsOf({ resourceLogs: [{ scopeLogs: [{ logRecords: [anomaly] }] }] }).events;
     expect(event!.traceId).toBe((failing[0] as { traceId: string }).traceId);
-    expect(event!.attributes['logtriage.incident.id']).toBe((await incidents.recent())[0]!.id);
+    const listed = (await (await fetch(`${api}/api/incidents`)).json()) as { items: { id: string; service: string }[] };
+    expect(listed.items.map((i) => i.id)).toEqual([event!.attributes['logtriage.incident.id']]);
+    expect(listed.items[0]!.service).toBe('shop');
+    const page = await fetch(`${api}/`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/logtriage_sessions_flagged_total 1/);
     expect(metrics).toMatch(/process_resident_memory_bytes/);

@@ -178,8 +178,10 @@ describe('Pipeline persistence', () => {
       feed(second, failing);
       await second.flush();
       expect(anomalies.map((a) => a.traceId)).toEqual([failing[0]!.traceId]);
+      // The default sink is the durable store (SQLite in the data directory), which the API reads.
+      expect(second.store).toBeDefined();
+      expect((await second.store!.get(anomalies[0]!.incidentId))?.triage.status).toBe('pending');
       await second.dispose();
-      expect(readFileSync(join(dir, 'incidents.jsonl'), 'utf8')).toContain(anomalies[0]!.incidentId);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -20,11 +20,13 @@ export function serveCommand(): Command {
     .option('--host <address>', 'interface for both receivers (default 127.0.0.1: this machine only)')
     .option('--http-port <port>', 'OTLP/HTTP port (default 4318; 0 picks a free one)', port)
     .option('--grpc-port <port>', 'OTLP/gRPC port (default 4317; 0 picks a free one)', port)
+    .option('--api-port <port>', 'port of the explanation API and review page (default 8318; 0 picks a free one)', port)
     .option('--forward <url>', 'downstream OTLP endpoint for the annotated records, e.g. http://127.0.0.1:4319 (default: none, records end here)')
-    .action(async (options: { host?: string; httpPort?: number; grpcPort?: number; forward?: string }, cmd: Command) => {
+    .action(async (options: { host?: string; httpPort?: number; grpcPort?: number; apiPort?: number; forward?: string }, cmd: Command) => {
       const http = { ...(options.host ? { host: options.host } : {}), ...(options.httpPort !== undefined ? { port: options.httpPort } : {}) };
       const grpc = { ...(options.host ? { host: options.host } : {}), ...(options.grpcPort !== undefined ? { port: options.grpcPort } : {}) };
-      const config = configFor(cmd, { receivers: { http, grpc }, ...(options.forward ? { forward: { endpoint: options.forward } } : {}) });
+      const api = { ...(options.host ? { host: options.host } : {}), ...(options.apiPort !== undefined ? { port: options.apiPort } : {}) };
+      const config = configFor(cmd, { receivers: { http, grpc }, api, ...(options.forward ? { forward: { endpoint: options.forward } } : {}) });
       const logger = loggerFor(config);
       const service = new LogtriageService(config, { logger });
       let signals = 0;
@@ -50,6 +52,7 @@ export function serveCommand(): Command {
       const lines = [
         addresses.http ? `OTLP/HTTP  ${addresses.http}/v1/logs   (metrics ${addresses.http}/metrics, health /healthz, readiness /readyz)` : 'OTLP/HTTP  off',
         addresses.grpc ? `OTLP/gRPC  ${addresses.grpc}` : 'OTLP/gRPC  off',
+        addresses.api ? `review     ${addresses.api}/   (API ${addresses.api}/api, OpenAPI ${addresses.api}/api/openapi.json)` : 'review     off (the API needs pipeline.incidents.sink: store)',
         `forward    ${config.forward.endpoint ? `${config.forward.endpoint} (${config.forward.protocol})` : 'none: records end here'}`,
         `tier 1     ${status.mode}${status.modelVersion ? ` (model ${status.modelVersion}, threshold ${status.threshold?.toFixed(3)})` : ''}${status.detail ? `: ${status.detail}` : ''}`,
       ];

@@ -1,4 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { assertListenAllowed, createApiApp } from '../../api/index.js';
+import { createWebHandler } from '../../web/index.js';
 import { AnomalyPublisher, createForwarder, OtlpGrpcReceiver, OtlpHttpReceiver, type LogForwarder } from '../../../plugins/otel-collector/src/index.js';
 import type { Config } from '../../config/index.js';
 import type { IncidentSink } from '../../incidents/index.js';
@@ -23,6 +27,8 @@ export interface ServiceAddresses {
   http?: string;
   /** OTLP/gRPC `host:port`, when enabled. */
   grpc?: string;
+  /** The explanation API and the review page, when enabled and the incident store is in use. */
+  api?: string;
 }
 
 /**
@@ -39,6 +45,7 @@ export class LogtriageService {
   private readonly publisher: AnomalyPublisher | undefined;
   private readonly http: OtlpHttpReceiver | undefined;
   private readonly grpc: OtlpGrpcReceiver | undefined;
+  private api: Server | undefined;
   private readonly logger: Logger;
   private listening = false;
   private stopping: Promise<void> | undefined;
@@ -93,6 +100,28 @@ export class LogtriageService {
       await this.grpc.start();
       addresses.grpc = this.grpc.address;
     }
+    const store = this.pipeline.store;
+    if (this.config.api.enabled && store) {
+      assertListenAllowed(this.config.api.host, await store.hasTokens());
+      const app = createApiApp({
+        store,
+        maxBodyBytes: this.config.api.maxBodyBytes,
+        logger: this.logger.child({ component: 'api' }),
+        stats: { pipelineStatus: () => this.pipeline.status() },
+        web: createWebHandler(),
+      });
+      const server = createServer(app);
+      this.api = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.config.api.port, this.config.api.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const { port } = server.address() as AddressInfo;
+      addresses.api = `http://${this.config.api.host.includes(':') ? `[${this.config.api.host}]` : this.config.api.host}:${port}`;
+    }
     this.listening = true;
     this.logger.info({ ...addresses, forward: this.config.forward.endpoint ?? null, mode: this.pipeline.status().mode }, 'logtriage serving');
     return addresses;
@@ -104,10 +133,19 @@ export class LogtriageService {
     return this.stopping;
   }
 
+  private closeApi(): Promise<void> {
+    const server = this.api;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+
   private async shutdown(): Promise<void> {
     this.listening = false;
     this.logger.info('shutting down: finishing requests in flight');
-    await Promise.all([this.http?.close(), this.grpc?.close()]);
+    await Promise.all([this.http?.close(), this.grpc?.close(), this.closeApi()]);
     this.logger.info('closing sessions and scoring them');
     await this.pipeline.flush();
     await this.publisher?.dispose();
