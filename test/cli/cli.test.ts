@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
+import { createIncidentStore, signatureOf } from '../../src/incidents/index.js';
 import { ConfigError } from '../../src/util/errors.js';
 
 /** Runs the CLI in-process and returns what it wrote to stdout and stderr. */
@@ -125,6 +126,24 @@ describe('logtriage train and model', () => {
     expect(html).toContain('ROC curve');
     expect(html).not.toContain('<script>');
     expect(html).not.toMatch(/(src|href)="http/);
+  }, 60_000);
+
+  it('adds the sessions reviewers marked false positive to the training set', async () => {
+    const dir = tempDir();
+    const store = await createIncidentStore({ kind: 'sqlite', poolSize: 1, dataDir: dir });
+    const templateIds = ['5', '5', '9', '9', '9', '9', '9', '11'];
+    const { id } = await store.record({
+      sessionKey: 'blk_1', firstTimestamp: 1, lastTimestamp: 2, detectedAt: 3, templateIds, templates: templateIds, lines: templateIds,
+      truncatedLines: 0, score: 9, threshold: 7, evidence: [], modelVersion: 'v1', signature: signatureOf(templateIds),
+    });
+    await store.review(id, { action: 'false_positive' }, 'alice');
+    await store.dispose();
+    const sessions = join(dir, 'nine.ids');
+    writeFileSync(sessions, `${Array.from({ length: 9 }, () => '5 5 9 11').join('\n')}\n`);
+    const trained = await run('--set', `service.dataDir=${dir}`, 'train', sessions, '--input', 'idlines', '--epochs', '1', '--quiet');
+    expect(trained.stderr).toContain('adding 1 sessions reviewers marked false positive');
+    expect(trained.stderr).toContain('training on 10 normal sessions');
+    await expect(run('--set', `service.dataDir=${dir}`, 'train', sessions, '--input', 'idlines', '--quiet', '--no-reviewed')).rejects.toThrow(/9 normal sessions found/);
   }, 60_000);
 
   it('refuses input with too few normal sessions', async () => {

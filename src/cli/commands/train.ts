@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../../config/index.js';
+import { createIncidentStore } from '../../incidents/index.js';
 import { Command, Option } from 'commander';
 import { initBackend, ModelRegistry, SequenceScorer } from '../../scoring/index.js';
 import { saveSnapshot } from '../../templates/index.js';
@@ -17,7 +20,23 @@ interface TrainCliOptions {
   hidden: number;
   seed: number;
   percentile: number;
+  reviewed: boolean;
   quiet?: boolean;
+}
+
+/**
+ * Template sequences of the incidents reviewers marked false positive: normal sessions the model
+ * got wrong, which join the next training set. Empty when there is no incident store yet.
+ */
+async function reviewedNormalSessions(config: Config): Promise<string[][]> {
+  const sqlitePath = config.store.sqlitePath ?? join(config.service.dataDir, 'logtriage.db');
+  if (config.store.kind === 'sqlite' && !existsSync(sqlitePath)) return [];
+  const store = await createIncidentStore({ ...config.store, dataDir: config.service.dataDir });
+  try {
+    return await store.falsePositiveSessions();
+  } finally {
+    await store.dispose();
+  }
 }
 
 /** `logtriage train <file>`: trains tier 1 on normal sessions and stores it as the active model version. */
@@ -32,6 +51,7 @@ export function trainCommand(): Command {
     .option('--hidden <n>', 'LSTM units per layer, or Transformer width', nonNegativeInt, 32)
     .option('--seed <n>', 'seed of splits, shuffles and initial weights', nonNegativeInt, 42)
     .option('--percentile <p>', 'percentile of held-out normal scores used as threshold', (v) => Number(v), 0.998)
+    .option('--no-reviewed', 'leave out the sessions reviewers marked false positive in the incident store (by default they join the training set as normal)')
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, options: TrainCliOptions, cmd: Command) => {
       const config = configFor(cmd, options.format ? { ingest: { format: options.format } } : {});
@@ -39,6 +59,11 @@ export function trainCommand(): Command {
       process.stderr.write(`backend: ${backend.name}${backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.name).join(', ')})` : ''}\n`);
       const input = await readSessions(file, options.input, config);
       const normal = input.sessions.filter((_, i) => input.labels[i] === 0);
+      if (options.reviewed) {
+        const reviewed = await reviewedNormalSessions(config);
+        if (reviewed.length > 0) process.stderr.write(`adding ${reviewed.length} sessions reviewers marked false positive\n`);
+        normal.push(...reviewed);
+      }
       if (normal.length < 10) throw new InputError(`${file}: ${normal.length} normal sessions found; training needs at least 10 (check --input and sessions.key)`);
       process.stderr.write(`training on ${normal.length} normal sessions (${input.sessions.length - normal.length} labelled anomalous left out)\n`);
       const progress = createProgress({ label: 'training', unit: 'epochs', total: options.epochs, quiet: options.quiet ?? false });
