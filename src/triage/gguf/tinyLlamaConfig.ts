@@ -12,7 +12,7 @@ export interface TinyLlamaOptions {
   embeddingLength?: number;
   /** Attention heads (`llama.attention.head_count`); must divide `embeddingLength` into an even head size. Default 4. */
   headCount?: number;
-  /** Key/value heads (`llama.attention.head_count_kv`); must divide `headCount` (fewer gives grouped-query attention). Default 4. */
+  /** Key/value heads (`llama.attention.head_count_kv`); must divide `headCount` (fewer gives grouped-query attention). Default `headCount`. */
   headCountKv?: number;
   /** Hidden width of the SwiGLU feed-forward network (`llama.feed_forward_length`). Default 128. */
   feedForwardLength?: number;
