@@ -466,7 +466,8 @@ function openRelabel() {
   el.relabelSelect.size = Math.min(12, Math.max(2, choices.length));
   if (el.relabelSelect.selectedIndex < 0) el.relabelSelect.selectedIndex = 0;
   describeCategory();
-  dialogError(el.relabelDialog, '');
+  dialogError(el.relabelDialog, choices.length === 0 ? 'The categories could not be loaded from the API; close this and try again in a moment.' : '');
+  if (choices.length === 0) void loadCategories();
   el.relabelDialog.showModal();
   el.relabelSelect.focus();
 }
