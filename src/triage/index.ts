@@ -1,1 +1,2 @@
 export { loadTaxonomy, defaultTaxonomyPath, type Taxonomy } from './taxonomy.js';
+export * from './gguf/index.js';
