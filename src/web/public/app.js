@@ -253,8 +253,18 @@ async function loadList({ append, refresh = false }) {
   try {
     const page = await listIncidents(state.filters, { limit: append ? PAGE_SIZE : refresh ? refreshLimit() : PAGE_SIZE, cursor });
     if (generation !== state.listGeneration) return false;
-    state.items = append ? [...state.items, ...page.items.filter((item) => !state.items.some((known) => known.id === item.id))] : page.items;
-    state.nextCursor = page.nextCursor;
+    if (append) {
+      const known = new Set(state.items.map((item) => item.id));
+      state.items = [...state.items, ...page.items.filter((item) => !known.has(item.id))];
+      state.nextCursor = page.nextCursor;
+    } else if (refresh && state.items.length > MAX_PAGE) {
+      // More are shown than one request can re-read: refresh the newest, keep the rest and their cursor.
+      const fresh = new Set(page.items.map((item) => item.id));
+      state.items = [...page.items, ...state.items.slice(MAX_PAGE).filter((item) => !fresh.has(item.id))];
+    } else {
+      state.items = page.items;
+      state.nextCursor = page.nextCursor;
+    }
     renderList(el.list, state.items, state.selectedId, (id) => void select(id));
     renderListCount();
     el.updated.textContent = `updated ${formatClock(Date.now())}`;
