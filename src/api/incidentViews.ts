@@ -88,7 +88,7 @@ export function toIncidentJson(incident: StoredIncident): IncidentJson {
       position: e.position,
       templateId: e.templateId,
       surprise: e.surprise,
-      expected: e.expected.map((x) => ({ templateId: x.templateId, probability: x.probability })),
+      expected: e.expected.map((x) => ({ templateId: x.templateId, probability: x.probability, ...(x.template !== undefined ? { template: x.template } : {}) })),
     })),
   };
 }

@@ -32,7 +32,9 @@ const evidenceSchema = z
     position: z.number().int().describe("Index of the event in the session; the session's length means its end."),
     templateId: z.string().describe('Template id that occurred (`<end>` for the end of the session).'),
     surprise: z.number().describe('−log p of the event, in nats.'),
-    expected: z.array(z.object({ templateId: z.string(), probability: z.number() })).describe('What the model expected there, most likely first.'),
+    expected: z
+      .array(z.object({ templateId: z.string(), probability: z.number(), template: z.string().optional().describe('The template text, when known.') }))
+      .describe('What the model expected there, most likely first.'),
   })
   .describe("One surprising position of the session (tier 1's evidence).");
 

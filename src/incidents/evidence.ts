@@ -6,6 +6,6 @@ export interface AnomalyEvidence {
   templateId: string;
   /** −log p of the event, in nats. */
   surprise: number;
-  /** Template ids the model expected there, most likely first, with their probabilities. */
-  expected: { templateId: string; probability: number }[];
+  /** Template ids the model expected there, most likely first, with their probabilities and template texts (when known). */
+  expected: { templateId: string; probability: number; template?: string }[];
 }

@@ -314,7 +314,9 @@ export class Pipeline implements EventPipeline {
       position: e.position,
       templateId: e.actual,
       surprise: e.surprise,
-      expected: e.expected,
+      // Template texts travel with the evidence: the review page shows what was expected, and an
+      // expected event may not occur in the session at all.
+      expected: e.expected.map((x) => ({ ...x, ...(this.textOf(x.templateId) !== x.templateId ? { template: this.textOf(x.templateId) } : {}) })),
     }));
     const traced = session.events.find((e) => e.traceId);
     const traceId = traced?.traceId;

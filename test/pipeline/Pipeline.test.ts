@@ -92,6 +92,8 @@ describe('Pipeline', () => {
     expect(anomaly!.service).toBe('shop');
     expect(anomaly!.templates).toContain('database pool exhausted, waited <*> for a connection');
     expect(anomaly!.evidence[0]!.position).toBe(2);
+    // What the model expected instead, with template texts.
+    expect(['query items took <*>', 'response <*> in <*>']).toContain(anomaly!.evidence[0]!.expected[0]!.template);
     expect(anomaly!.incidentId).toMatch(/^inc_/);
     const [incident] = await sink.recent();
     expect(incident).toMatchObject({ id: anomaly!.incidentId, occurrences: 1, lines: failing.map((e) => e.body) });
