@@ -9,6 +9,7 @@ import { InputError } from '../../util/errors.js';
 import { createProgress } from '../../util/progress.js';
 import { configFor } from '../context.js';
 import { readSessions, type SessionInputKind } from '../sessionsFromInput.js';
+import { modelPullCommand } from './modelPull.js';
 import { tinyModelCommand } from './modelTiny.js';
 import { nonNegativeInt } from './parse.js';
 
@@ -113,5 +114,6 @@ export function modelCommand(): Command {
       process.stdout.write(`active: ${new ModelRegistry(configFor(cmd).service.dataDir).rollback()}\n`);
     });
   command.addCommand(tinyModelCommand());
+  command.addCommand(modelPullCommand());
   return command;
 }
