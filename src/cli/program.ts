@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { evalCommand } from './commands/eval.js';
 import { parseCommand } from './commands/parse.js';
+import { replayCommand } from './commands/replay.js';
 import { serveCommand } from './commands/serve.js';
 import { synthCommand } from './commands/synth.js';
 import { tokensCommand } from './commands/tokens.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError();
   program.addCommand(demoCommand());
   program.addCommand(serveCommand());
+  program.addCommand(replayCommand());
   program.addCommand(parseCommand());
   program.addCommand(synthCommand());
   program.addCommand(trainCommand());

@@ -147,3 +147,21 @@ describe('OTLP logs codec', () => {
     expect(encodeExportResponse('json')).toBe('{}');
   });
 });
+
+describe('logsRequestOf', () => {
+  it('turns events into a request that decodes back to the same events, grouped by resource', async () => {
+    const { logsRequestOf } = await import('../../src/ingest/otlp/index.js');
+    const { makeLogEvent } = await import('../../src/ingest/index.js');
+    const events = [
+      makeLogEvent({ body: 'a', timestamp: 1_700_000_000_123.5, observedTime: 1_700_000_000_200, severityNumber: 17, severityText: 'ERROR', attributes: { n: 3, f: 1.5, ok: true, list: ['x', 2], map: { k: 'v' } }, resource: { 'service.name': 'api' }, traceId: TRACE, spanId: SPAN }),
+      makeLogEvent({ body: 'b', timestamp: 1_700_000_001_000, observedTime: 1_700_000_001_000, resource: { 'service.name': 'db' } }),
+      makeLogEvent({ body: 'c', timestamp: 1_700_000_002_000, observedTime: 1_700_000_002_000, resource: { 'service.name': 'api' } }),
+    ];
+    const request = logsRequestOf(events);
+    expect(request.resourceLogs).toHaveLength(2);
+    const back = logEventsOf(decodeLogsProtobuf(encodeLogsProtobuf(request))).events;
+    expect(back.map((e) => e.body)).toEqual(['a', 'c', 'b']);
+    expect(back[0]).toMatchObject({ severityNumber: 17, severityText: 'ERROR', traceId: TRACE, spanId: SPAN, attributes: { n: 3, f: 1.5, ok: true, list: ['x', 2], map: { k: 'v' } }, resource: { 'service.name': 'api' } });
+    expect(back[0]!.timestamp).toBeCloseTo(1_700_000_000_123.5, 3);
+  });
+});
