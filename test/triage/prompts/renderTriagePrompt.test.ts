@@ -312,7 +312,7 @@ describe('renderTriagePrompt', () => {
       expect(prompt.user.match(/<<<|>>>/g)).toEqual(['<<<', '>>>']);
       // Every line inside the block is one of the renderer's own shapes.
       for (const line of lines.slice(2, -1)) {
-        expect(line).toMatch(/^(?:service: ".*"|session: ".*"|score: [\d.]+ \(threshold [\d.]+\)|lines: .*|(?:>>)?\[\d+\] ".*"|   expected: .*|… \d+ lines? left out …|similar:|- ".*": ".*")$/);
+        expect(line).toMatch(/^(?:service: ".*"|session: ".*"|score: [\d.]+ \(threshold [\d.]+\)|lines: .*|(?:>>)?\[\d+\] ".*"| {3}expected: .*|… \d+ lines? left out …|similar:|- ".*": ".*")$/);
       }
       expect(lines.filter((l) => /^(?:>>)?\[\d+\]/.test(l)).map((l) => /\[(\d+)\]/.exec(l)![1])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
     });
