@@ -4,7 +4,7 @@ export { MemoryIncidentSink } from './MemoryIncidentSink.js';
 export { JsonlIncidentSink } from './JsonlIncidentSink.js';
 export { newIncidentId, signatureOf } from './ids.js';
 export * from './IncidentStore.js';
-export { KyselyIncidentStore, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TOKEN_USE_RESOLUTION_MS, type KyselyIncidentStoreOptions, type PostgresStoreOptions } from './KyselyIncidentStore.js';
+export { KyselyIncidentStore, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SEARCH_PROBE_ROWS, OPTIMIZE_INTERVAL_MS, ANALYZE_MIN_ROWS, TOKEN_USE_RESOLUTION_MS, type KyselyIncidentStoreOptions, type PostgresStoreOptions } from './KyselyIncidentStore.js';
 export { createIncidentStore, type IncidentStoreSettings } from './createIncidentStore.js';
 export { IncidentStoreError } from './IncidentStoreError.js';
 export { redactUrl } from './redactUrl.js';

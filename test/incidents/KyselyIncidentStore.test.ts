@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/util/errors.js';
-import { IncidentStoreError, MAX_PAGE_SIZE, type IncidentQuery, type KyselyIncidentStore, type Severity, type StoredIncident } from '../../src/incidents/index.js';
+import { IncidentStoreError, MAX_PAGE_SIZE, SEARCH_PROBE_ROWS, type IncidentQuery, type KyselyIncidentStore, type Severity, type StoredIncident } from '../../src/incidents/index.js';
 import { BASE_TIME, newIncident, PG_SKIP_REASON, PG_URL, postgresBackend, sqliteBackend, triageResult, type StoreBackend } from './storeFixtures.js';
 
 const backends = [
@@ -219,6 +219,24 @@ describe.each(backends)('KyselyIncidentStore on $name', ({ make, skip }) => {
       expect(await search('nothing like this')).toEqual([]);
       expect(await search('   ')).toEqual([c.id, b.id, a.id]);
       expect((await store.list({ q: 'o', service: 'auth' })).items.map((i) => i.id)).toEqual([c.id]);
+    });
+    it(`finds text beyond the first ${SEARCH_PROBE_ROWS} rows, and pages through many matches without gaps`, async () => {
+      const count = SEARCH_PROBE_ROWS + 100;
+      const needle = (i: number) => i % 7 === 0 || i === 1;
+      await recordAll(
+        store,
+        Array.from({ length: count }, (_, i) => newIncident([`N${i}`], { detectedAt: BASE_TIME + i, lines: [needle(i) ? `Needle ${i}` : `hay ${i}`, i === 1 ? 'a rare-token here' : 'nothing'] })),
+      );
+      const expected = Array.from({ length: count }, (_, i) => i).filter(needle).reverse();
+      const { pages, ids } = await allPages(store, { q: 'needle', limit: 50 });
+      expect(pages.length).toBe(Math.ceil(expected.length / 50));
+      expect(ids.length).toBe(expected.length);
+      const all = await allPages(store, { limit: 500 });
+      const byId = new Map(all.pages.flat().map((i) => [i.id, i.detectedAt - BASE_TIME]));
+      expect(ids.map((id) => byId.get(id))).toEqual(expected);
+      // The one match is the oldest incident: the probe of the newest rows misses it, the scan finds it.
+      expect((await store.list({ q: 'RARE-token' })).items.map((i) => i.detectedAt - BASE_TIME)).toEqual([1]);
+      expect((await store.list({ q: 'needle', from: BASE_TIME, to: BASE_TIME + 10, limit: 1 })).items.map((i) => i.detectedAt - BASE_TIME)).toEqual([7]);
     });
   });
 
