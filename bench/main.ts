@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { runApiBenchmark, type StoreFigures } from './api.js';
 import { DETECT_MODELS, idlinesDataset, runDetect, sessionsDataset } from './detect.js';
 import { runIngestBenchmark } from './ingest/run.js';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
@@ -102,6 +103,33 @@ program
     process.stdout.write(
       `records/s ${Math.round(result.recordsPerSecond).toLocaleString('en-US')}  p50 ${result.p50Ms.toFixed(1)} ms  p99 ${result.p99Ms.toFixed(1)} ms (at half rate)  RSS ${result.rssMiB.toFixed(0)} MiB  dropped ${result.dropped}  lost ${result.lost}\n`,
     );
+  });
+
+program
+  .command('api')
+  .description('incident store: fill a fresh store with realistic incidents, then p50/p99 of list queries (each filter, combined, text search, second page) and review writes per second, on SQLite and on PostgreSQL (store level, no HTTP)')
+  .option('--incidents <n>', 'incidents in the store', positiveInt, 100_000)
+  .option('--pg-url <url>', 'PostgreSQL to measure too (a schema is created and dropped); default LOGTRIAGE_TEST_PG_URL; none: SQLite only')
+  .option('--iterations <n>', 'timed runs of each list query', positiveInt, 200)
+  .option('--reviews <n>', 'reviews timed, one at a time and with 8 in flight', positiveInt, 2_000)
+  .option('--json', 'print one JSON object: {"sqlite":{listP99Ms,reviewPerSecond,…},"postgres":{…} or null}')
+  .action(async (options: { incidents: number; pgUrl?: string; iterations: number; reviews: number; json?: boolean }) => {
+    const pgUrl = options.pgUrl ?? process.env.LOGTRIAGE_TEST_PG_URL;
+    const result = await runApiBenchmark({ incidents: options.incidents, pgUrl, iterations: options.iterations, reviews: options.reviews, onProgress: (line) => process.stderr.write(`${line}\n`) });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    const stores = Object.entries(result).filter((entry): entry is [string, StoreFigures] => entry[1] !== null);
+    process.stdout.write(`${'query (ms)'.padEnd(30)}${stores.map(([name]) => `${name} p50`.padStart(13) + `${name} p99`.padStart(13)).join('')}\n`);
+    for (const [i, query] of stores[0]![1].queries.entries()) {
+      process.stdout.write(`${query.name.padEnd(30)}${stores.map(([, f]) => f.queries[i]!.p50Ms.toFixed(2).padStart(13) + f.queries[i]!.p99Ms.toFixed(2).padStart(13)).join('')}\n`);
+    }
+    for (const [name, f] of stores) {
+      process.stdout.write(
+        `${name}: ${f.incidents.toLocaleString('en-US')} incidents (${f.databaseMiB.toFixed(0)} MiB, filled in ${f.fillSeconds.toFixed(0)} s, record ${Math.round(f.recordPerSecond).toLocaleString('en-US')}/s)  list p99 ≤ ${f.listP99Ms.toFixed(1)} ms  search p99 ${f.searchP99Ms.toFixed(1)} ms  reviews ${Math.round(f.reviewPerSecond).toLocaleString('en-US')}/s (8 in flight: ${Math.round(f.reviewPerSecondConcurrent).toLocaleString('en-US')}/s)\n`,
+      );
+    }
   });
 
 function fail(message: string): never {
