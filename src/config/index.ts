@@ -9,3 +9,4 @@ export { pipelineConfigSchema, type PipelineConfig, type PipelineConfigInput } f
 export { receiversConfigSchema, httpReceiverConfigSchema, grpcReceiverConfigSchema, type ReceiversConfig, type ReceiversConfigInput, type HttpReceiverConfig, type GrpcReceiverConfig } from './receivers.js';
 export { forwardConfigSchema, forwardRetryConfigSchema, type ForwardConfig, type ForwardConfigInput, type ForwardRetryConfig } from './forward.js';
 export { storeConfigSchema, apiConfigSchema, type StoreConfig, type ApiConfig } from './store.js';
+export { triageConfigSchema, resolveTriageBackend, TRIAGE_BACKENDS, type TriageConfig, type TriageConfigInput } from './triage.js';

@@ -7,6 +7,7 @@ import { scoringConfigSchema } from './scoring.js';
 import { serviceConfigSchema } from './service.js';
 import { sessionsConfigSchema } from './sessions.js';
 import { apiConfigSchema, storeConfigSchema } from './store.js';
+import { triageConfigSchema } from './triage.js';
 import { templatesConfigSchema } from './templates.js';
 
 /**
@@ -25,6 +26,7 @@ export const configSchema = z
     forward: forwardConfigSchema.prefault({}),
     store: storeConfigSchema.prefault({}),
     api: apiConfigSchema.prefault({}),
+    triage: triageConfigSchema.prefault({}),
   })
   .describe('logtriage configuration.');
 

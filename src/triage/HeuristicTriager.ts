@@ -56,7 +56,7 @@ const RULES: readonly Rule[] = [
   rule('timeout', 3, '超时', /超时|截止时间/),
   rule('timeout', 1, '仍在等待', /仍在等待/),
 
-  rule('connection_failure', 3, 'connection refused', /connection (?:to \S+ )?refused|ECONNREFUSED|refused to connect/i),
+  rule('connection_failure', 3, 'connection refused', /connection (?:to \S+ )?refused|refused (?:the |a |our )?connections?|ECONNREFUSED|refused to connect/i),
   rule('connection_failure', 3, 'connection reset', /connection reset|ECONNRESET|reset by peer|broken pipe|EPIPE/i),
   rule('connection_failure', 3, 'no healthy upstream', /no healthy upstream|upstream connect error|disconnect\/reset before headers/i),
   rule('connection_failure', 3, 'DNS failure', /no such host|name resolution|getaddrinfo|ENOTFOUND|EAI_AGAIN|UnknownHostException|gaierror|DNS lookup/i),

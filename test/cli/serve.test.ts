@@ -86,7 +86,7 @@ describe('logtriage serve (LogtriageService)', () => {
       if (Date.now() - started > 60_000) throw new Error('learning mode did not finish');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const failing = traceRecords(['GET /api/items/7', 'cache miss for item 7', 'upstream inventory-db refused the connection', 'response 502 in 3 ms']);
+    const failing = traceRecords(['GET /api/items/7', 'cache miss for item 7', 'connect to inventory-db:5432 failed: connection refused', 'response 502 in 3 ms']);
     expect((await post(url, failing)).status).toBe(200);
     const waitStart = Date.now();
     while (!sink.records.some((r) => r.eventName === 'logtriage.anomaly')) {
@@ -99,6 +99,15 @@ describe('logtriage serve (LogtriageService)', () => {
     const listed = (await (await fetch(`${api}/api/incidents`)).json()) as { items: { id: string; service: string }[] };
     expect(listed.items.map((i) => i.id)).toEqual([event!.attributes['logtriage.incident.id']]);
     expect(listed.items[0]!.service).toBe('shop');
+    // Tier 2 (the heuristic: no LLM is configured) classifies it from the store's queue.
+    const explained = Date.now();
+    let explanation: { status: string; category: string | null; heuristic: boolean } = { status: 'pending', category: null, heuristic: false };
+    while (explanation.status !== 'triaged') {
+      if (Date.now() - explained > 15_000) throw new Error(`not triaged: ${JSON.stringify(explanation)}`);
+      await new Promise((r) => setTimeout(r, 100));
+      explanation = (await (await fetch(`${api}/api/incidents/${listed.items[0]!.id}/explanation`)).json()) as typeof explanation;
+    }
+    expect(explanation).toMatchObject({ status: 'triaged', category: 'connection_failure', heuristic: true });
     const page = await fetch(`${api}/`);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const metrics = await (await fetch(`${url}/metrics`)).text();

@@ -53,6 +53,7 @@ export function serveCommand(): Command {
         addresses.http ? `OTLP/HTTP  ${addresses.http}/v1/logs   (metrics ${addresses.http}/metrics, health /healthz, readiness /readyz)` : 'OTLP/HTTP  off',
         addresses.grpc ? `OTLP/gRPC  ${addresses.grpc}` : 'OTLP/gRPC  off',
         addresses.api ? `review     ${addresses.api}/   (API ${addresses.api}/api, OpenAPI ${addresses.api}/api/openapi.json)` : 'review     off (the API needs pipeline.incidents.sink: store)',
+        `tier 2     ${addresses.triage ? `${addresses.triage}${addresses.triage === 'heuristic' ? ' (no LLM configured: set triage.modelPath or triage.openai.baseUrl)' : ''}` : 'off'}`,
         `forward    ${config.forward.endpoint ? `${config.forward.endpoint} (${config.forward.protocol})` : 'none: records end here'}`,
         `tier 1     ${status.mode}${status.modelVersion ? ` (model ${status.modelVersion}, threshold ${status.threshold?.toFixed(3)})` : ''}${status.detail ? `: ${status.detail}` : ''}`,
       ];

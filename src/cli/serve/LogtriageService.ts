@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { assertListenAllowed, createApiApp } from '../../api/index.js';
+import { createTriager } from '../../triage/createTriager.js';
+import { loadTaxonomy, type Triager } from '../../triage/index.js';
+import { TriageWorker } from '../../triage/TriageWorker.js';
 import { createWebHandler } from '../../web/index.js';
 import { AnomalyPublisher, createForwarder, OtlpGrpcReceiver, OtlpHttpReceiver, type LogForwarder } from '../../../plugins/otel-collector/src/index.js';
 import type { Config } from '../../config/index.js';
@@ -29,6 +32,8 @@ export interface ServiceAddresses {
   grpc?: string;
   /** The explanation API and the review page, when enabled and the incident store is in use. */
   api?: string;
+  /** The tier-2 backend the triage worker uses, when it runs. */
+  triage?: string;
 }
 
 /**
@@ -46,6 +51,8 @@ export class LogtriageService {
   private readonly http: OtlpHttpReceiver | undefined;
   private readonly grpc: OtlpGrpcReceiver | undefined;
   private api: Server | undefined;
+  private triager: Triager | undefined;
+  private worker: TriageWorker | undefined;
   private readonly logger: Logger;
   private listening = false;
   private stopping: Promise<void> | undefined;
@@ -101,6 +108,15 @@ export class LogtriageService {
       addresses.grpc = this.grpc.address;
     }
     const store = this.pipeline.store;
+    if (store && this.config.triage.worker.enabled) {
+      const triager = await createTriager(this.config.triage, this.logger.child({ component: 'triage' }));
+      this.triager = triager;
+      const taxonomy = this.config.triage.taxonomy ? loadTaxonomy(this.config.triage.taxonomy) : loadTaxonomy();
+      const worker = new TriageWorker({ store, triager, taxonomy, config: this.config.triage, registry: this.registry, logger: this.logger.child({ component: 'triage-worker' }) });
+      this.worker = worker;
+      worker.start();
+      addresses.triage = triager.name;
+    }
     if (this.config.api.enabled && store) {
       assertListenAllowed(this.config.api.host, await store.hasTokens());
       const app = createApiApp({
@@ -148,6 +164,8 @@ export class LogtriageService {
     await Promise.all([this.http?.close(), this.grpc?.close(), this.closeApi()]);
     this.logger.info('closing sessions and scoring them');
     await this.pipeline.flush();
+    await this.worker?.stop();
+    await this.triager?.dispose();
     await this.publisher?.dispose();
     await this.forwarder.dispose();
     await this.pipeline.dispose();

@@ -71,6 +71,11 @@ describe('heuristicTriage', () => {
     asModelOutput(result, lines.length);
   });
 
+  it('reads a refusal written the other way round: "refused the connection"', () => {
+    const lines = ['GET /api/items/7', 'cache miss for item 7', 'upstream inventory-db refused the connection', 'response 502 in 3 ms'];
+    expect(heuristicTriage(incident(lines, { evidence: at(2) }), { taxonomy }).category).toBe('connection_failure');
+  });
+
   it('explains from the evidence: where the session deviated, what the model expected, what the key line says', () => {
     const lines = [
       'POST /api/v1/orders from 10.42.7.19',
