@@ -173,7 +173,14 @@ export class TriageWorker {
         return;
       }
       settle = this.reuse.begin(incident);
-      const input = await this.inputFor(incident);
+      let input: TriageInput;
+      try {
+        input = await this.inputFor(incident);
+      } catch (error) {
+        settle(undefined);
+        await this.unrenderable(incident, error);
+        return;
+      }
       started = performance.now();
       const outcome = await this.options.triager.triage(input);
       this.metrics.latency.observe({ backend, outcome: 'ok' }, (performance.now() - started) / 1000);
@@ -250,7 +257,7 @@ export class TriageWorker {
     }
     if (this.fallback) {
       try {
-        const outcome = await this.fallback.triage(await this.inputFor(incident));
+        const outcome = await this.fallback.triage(await this.inputFor(incident).catch(() => this.bareInput(incident)));
         if (await this.complete(incident, outcome.result)) {
           this.metrics.fallbacks.inc();
           this.logger.warn({ incident: incident.id, attempts, reason: message }, `backend unavailable after ${attempts} attempts; classified by the heuristic`);
@@ -262,6 +269,35 @@ export class TriageWorker {
     }
     this.logger.error({ incident: incident.id, attempts, reason: message }, 'triage failed for good');
     await this.fail(incident, `${message} (gave up after ${attempts} attempts)`, { final: true });
+  }
+
+  /**
+   * The prompt cannot be rendered (the system turn alone exceeds `maxPromptTokens`, say): asking
+   * again would fail the same way, so the heuristic answers at once, or the incident fails.
+   */
+  private async unrenderable(incident: StoredIncident, error: unknown): Promise<void> {
+    const message = `cannot render the triage prompt: ${error instanceof Error ? error.message : String(error)}`;
+    this.count('internal');
+    if (this.fallback) {
+      try {
+        const outcome = await this.fallback.triage(this.bareInput(incident));
+        if (await this.complete(incident, outcome.result)) {
+          this.metrics.fallbacks.inc();
+          this.logger.warn({ incident: incident.id, reason: message }, 'classified by the heuristic: the prompt for the backend cannot be rendered (check triage.maxPromptTokens)');
+        }
+        return;
+      } catch (fallbackError) {
+        this.logger.error({ err: fallbackError, incident: incident.id }, 'the heuristic fallback failed too');
+      }
+    }
+    this.logger.error({ incident: incident.id, reason: message }, 'triage failed for good');
+    await this.fail(incident, message, { final: true });
+  }
+
+  /** An input without a rendered prompt, for the heuristic (which reads the incident itself). */
+  private bareInput(incident: StoredIncident): TriageInput {
+    const prompt: TriagePrompt = { system: '', examples: [], user: '', version: 'none', shownLines: incident.lines.map((_, i) => i) };
+    return { incident, similar: [], prompt, taxonomy: this.options.taxonomy, signal: this.abort.signal };
   }
 
   private count(reason: TriageFailureReason): void {

@@ -394,4 +394,24 @@ describe('TriageWorker on a SQLite store', () => {
     expect((await store.get(ids[1]!))?.triage).toMatchObject({ status: 'triaged', attempts: 2, result: { backend: 'heuristic' } });
     expect((await metric(registry, 'logtriage_triage_failures_total')).find((v) => v.labels.reason === 'internal')?.value).toBe(2);
   });
+
+  it('classifies by the heuristic at once when the prompt cannot be rendered within maxPromptTokens, or fails with the reason', async () => {
+    const store = await sqliteStore();
+    const ids = await record(store, [newIncident(1), newIncident(2, TIMEOUT_SHAPE)]);
+    const backend = heuristicAs('openai:http://x/v1');
+    // 300 tokens do not hold the system turn: no backend call can be made.
+    const lenient = worker(store, backend, { maxPromptTokens: 300, worker: { concurrency: 1 } });
+    lenient.start();
+    await allSettled(store);
+    await lenient.stop();
+    expect(backend.calls).toHaveLength(0);
+    expect((await store.get(ids[0]!))?.triage).toMatchObject({ status: 'triaged', attempts: 1, result: { backend: 'heuristic', category: 'connection_failure' } });
+    await record(store, [newIncident(3, TIMEOUT_SHAPE.slice(1))]);
+    const strict = worker(store, backend, { maxPromptTokens: 300, fallbackToHeuristic: false });
+    strict.start();
+    await allSettled(store);
+    const failed = await store.list({ status: 'failed' });
+    expect(failed.items).toHaveLength(1);
+    expect(failed.items[0]?.triage.lastError).toMatch(/^cannot render the triage prompt: /);
+  });
 });
