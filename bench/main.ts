@@ -3,11 +3,12 @@
  * `--json`. Every figure quoted in bench/RESULTS.md comes from one of these commands.
  */
 import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runApiBenchmark, type StoreFigures } from './api.js';
 import { DETECT_MODELS, idlinesDataset, runDetect, sessionsDataset } from './detect.js';
 import { runIngestBenchmark } from './ingest/run.js';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
+import { runTriageBenchmark, TRIAGE_BENCH_BACKENDS, type TriageBenchBackend } from './triage.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -131,6 +132,68 @@ program
       );
     }
   });
+
+program
+  .command('triage')
+  .description('tier 2: incidents/min and p50/p95 latency at 1, 4 and 8 parallel sequences (llamacpp: the generated tiny model unless --model), LLM calls per 1,000 flagged HDFS sessions with signature reuse (real SQLite store and worker), accuracy and macro-F1 on labelled anomalies')
+  .addOption(new Option('--backend <name>', 'backend measured').choices([...TRIAGE_BENCH_BACKENDS]).default('llamacpp'))
+  .option('--dataset <file>', 'labelled sequences, data/synthetic JSON-lines form (default: the bundled data/synthetic/test.jsonl)')
+  .option('--generate <n>', 'instead of --dataset: generate n labelled sequences (seed 2024, English and Chinese)', positiveInt)
+  .option('--hdfs <file>', 'real HDFS sessions for the reuse figure: DeepLog id lines (e.g. ../shared/datasets/hdfs/deeplog/hdfs_test_abnormal) or deep-loglizer JSON lines; default: the HDFS-like generator')
+  .option('--hdfs-lines <n>', 'lines of the HDFS-like generator', positiveInt, 1_000_000)
+  .addOption(new Option('--reuse <mode>', 'reuse mode of callsPer1000Flagged (both are printed)').choices(['signature', 'templates']).default('signature'))
+  .option('--parallel <list>', 'parallel sequences measured, comma-separated', (v: string) => v.split(',').map((n) => positiveInt(n.trim())), [1, 4, 8])
+  .option('--incidents <n>', 'incidents timed at each parallelism', positiveInt, 24)
+  .option('--model <gguf>', 'llamacpp: a GGUF model instead of the tiny one')
+  .option('--lora <gguf>', 'llamacpp: a LoRA adapter')
+  .option('--threads <n>', 'llamacpp: CPU threads', positiveInt, 1)
+  .option('--openai-url <url>', 'openai: base URL up to /v1')
+  .option('--openai-model <name>', 'openai: model name')
+  .option('--json', 'print one JSON object: {"backend","perParallel":[{"parallel","perMinute","p50Ms","p95Ms"}],"callsPer1000Flagged","accuracy","macroF1"}')
+  .action(
+    async (options: {
+      backend: TriageBenchBackend;
+      dataset?: string;
+      generate?: number;
+      hdfs?: string;
+      hdfsLines: number;
+      reuse: 'signature' | 'templates';
+      parallel: number[];
+      incidents: number;
+      model?: string;
+      lora?: string;
+      threads: number;
+      openaiUrl?: string;
+      openaiModel?: string;
+      json?: boolean;
+    }) => {
+      const result = await runTriageBenchmark({
+        backend: options.backend,
+        parallel: options.parallel,
+        incidents: options.incidents,
+        hdfsLines: options.hdfsLines,
+        reuse: options.reuse,
+        threads: options.threads,
+        ...(options.dataset ? { dataset: options.dataset } : {}),
+        ...(options.generate ? { generate: options.generate } : {}),
+        ...(options.hdfs ? { hdfs: options.hdfs } : {}),
+        ...(options.model ? { modelPath: options.model } : {}),
+        ...(options.lora ? { lora: options.lora } : {}),
+        ...(options.openaiUrl ? { openaiUrl: options.openaiUrl } : {}),
+        ...(options.openaiModel ? { openaiModel: options.openaiModel } : {}),
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        return;
+      }
+      process.stdout.write(`backend: ${result.backend}\n${'parallel'.padStart(8)} ${'incidents/min'.padStart(14)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)}\n`);
+      for (const f of result.perParallel) {
+        process.stdout.write(`${String(f.parallel).padStart(8)} ${f.perMinute.toFixed(1).padStart(14)} ${f.p50Ms.toFixed(0).padStart(8)} ${f.p95Ms.toFixed(0).padStart(8)}\n`);
+      }
+      process.stdout.write(`calls per 1,000 flagged sessions (reuse ${options.reuse}): ${result.callsPer1000Flagged.toFixed(1)}\naccuracy ${result.accuracy.toFixed(3)}  macro-F1 ${result.macroF1.toFixed(3)}\n`);
+    },
+  );
 
 function fail(message: string): never {
   throw new Error(message);
