@@ -28,7 +28,7 @@ import {
 import { IncidentStoreError } from './IncidentStoreError.js';
 import { storeMigrations } from './migrations/index.js';
 import { redactUrl } from './redactUrl.js';
-import { likePattern, newIncidentRow, searchTextOf, toAuditEntry, toStoredIncident, toTokenInfo, type IncidentRow } from './rows.js';
+import { likePattern, newIncidentRow, reviewSearchText, toAuditEntry, toStoredIncident, toTokenInfo, type IncidentRow } from './rows.js';
 import type { IncidentsTable, StoreDialect, StoreTables } from './schema.js';
 import { isUnavailable, storeErrorHint } from './storeErrorHint.js';
 import type { NewIncident } from './types.js';
@@ -58,7 +58,7 @@ const MAX_NAME = 200;
 const MAX_QUERY = 500;
 const MAX_ERROR = 4_000;
 
-/** Every `incidents` column but `search_text` (large, and only for filtering). */
+/** Every `incidents` column but the search columns (`search_text` is large, and both serve only for filtering). */
 const INCIDENT_COLUMNS = [
   'id',
   'signature',
@@ -321,7 +321,8 @@ export class KyselyIncidentStore implements IncidentStore {
     }
     const text = query.q?.trim() ?? '';
     if (text.length > MAX_QUERY) throw new InputError(`q is ${text.length} characters long; at most ${MAX_QUERY} are accepted`);
-    const matches = sql<boolean>`${sql.ref('search_text')} like ${likePattern(text)} escape '\\'`;
+    const pattern = likePattern(text);
+    const matches = sql<boolean>`(${sql.ref('search_text')} like ${pattern} escape '\\' or ${sql.ref('search_extra')} like ${pattern} escape '\\')`;
     return this.run('list incidents', async (db) => {
       const filtered = db
         .selectFrom('incidents')
@@ -342,7 +343,7 @@ export class KyselyIncidentStore implements IncidentStore {
         // which expects few rows to match a LIKE, scanned and sorted the whole table for a common
         // word (510 ms at 100,000 incidents instead of a few ms).
         const probe = await db
-          .selectFrom(filtered.select(['id', 'detected_at', 'search_text']).limit(SEARCH_PROBE_ROWS).as('newest'))
+          .selectFrom(filtered.select(['id', 'detected_at', 'search_text', 'search_extra']).limit(SEARCH_PROBE_ROWS).as('newest'))
           .select('id')
           .where(matches)
           .orderBy('detected_at', 'desc')
@@ -425,7 +426,7 @@ export class KyselyIncidentStore implements IncidentStore {
       db.transaction().execute(async (trx) => {
         const row = await trx
           .selectFrom('incidents')
-          .selectAll()
+          .select(INCIDENT_COLUMNS)
           .where('id', '=', id)
           .$if(this.dialect === 'postgres', (q) => q.forUpdate())
           .executeTakeFirst();
@@ -438,27 +439,19 @@ export class KyselyIncidentStore implements IncidentStore {
         const state: ReviewState = action === 'confirm' ? 'confirmed' : action === 'false_positive' ? 'false_positive' : action === 'relabel' ? 'relabelled' : before.state;
         const after: ReviewPart = { state, reviewer: actor, reviewedAt: now, corrections };
         const result = row.triage_result === null ? undefined : (JSON.parse(row.triage_result) as TriageResult);
-        const updated = await trx
+        const changes = {
+          review_state: state,
+          reviewer: actor,
+          reviewed_at: now,
+          corrections: JSON.stringify(corrections),
+          category: corrections.category ?? result?.category ?? null,
+          updated_at: now,
+        };
+        await trx
           .updateTable('incidents')
-          .set({
-            review_state: state,
-            reviewer: actor,
-            reviewed_at: now,
-            corrections: JSON.stringify(corrections),
-            category: corrections.category ?? result?.category ?? null,
-            search_text: searchTextOf({
-              sessionKey: row.session_key,
-              service: row.service,
-              templates: JSON.parse(row.templates) as string[],
-              lines: JSON.parse(row.lines) as string[],
-              result,
-              corrections,
-            }),
-            updated_at: now,
-          })
+          .set({ ...changes, search_extra: reviewSearchText(result, corrections) })
           .where('id', '=', id)
-          .returning(INCIDENT_COLUMNS)
-          .executeTakeFirstOrThrow();
+          .execute();
         await trx
           .insertInto('audit_log')
           .values({ at: now, actor, action, incident_id: id, before: JSON.stringify(before), after: JSON.stringify(after) })
@@ -472,7 +465,8 @@ export class KyselyIncidentStore implements IncidentStore {
         } else if (before.state === 'false_positive' && (action === 'confirm' || action === 'relabel')) {
           await trx.deleteFrom('suppressed_signatures').where('signature', '=', row.signature).execute();
         }
-        return toStoredIncident(updated);
+        // The row is locked (PostgreSQL) or the database is (SQLite): it is what the update left.
+        return toStoredIncident({ ...row, ...changes });
       }),
     );
   }
@@ -551,7 +545,7 @@ export class KyselyIncidentStore implements IncidentStore {
       db.transaction().execute(async (trx) => {
         const row = await trx
           .selectFrom('incidents')
-          .select(['session_key', 'service', 'templates', 'lines', 'corrections'])
+          .select('corrections')
           .where('id', '=', id)
           .where('claimed_by', '=', worker)
           .where('status', '=', 'pending')
@@ -571,14 +565,7 @@ export class KyselyIncidentStore implements IncidentStore {
             lease_until: null,
             not_before: null,
             last_error: null,
-            search_text: searchTextOf({
-              sessionKey: row.session_key,
-              service: row.service,
-              templates: JSON.parse(row.templates) as string[],
-              lines: JSON.parse(row.lines) as string[],
-              result,
-              corrections,
-            }),
+            search_extra: reviewSearchText(result, corrections),
             updated_at: now,
           })
           .where('id', '=', id)

@@ -3,21 +3,14 @@ import type { AuditEntry, ReviewCorrections, StoredIncident, TokenInfo, TriageRe
 import type { ApiTokensTable, AuditLogTable, IncidentsTable } from './schema.js';
 import type { NewIncident } from './types.js';
 
-/** What `q` searches: the parts of an incident, lower-cased and joined by newlines. */
-export interface SearchableParts {
-  sessionKey: string;
-  service?: string | null;
-  templates: readonly string[];
-  lines: readonly string[];
-  result?: Pick<TriageResult, 'summary' | 'explanation'>;
-  corrections?: ReviewCorrections;
+/** The `search_text` column: session key, service, templates and lines, lower-cased and joined by newlines. */
+export function detectionSearchText(incident: Pick<NewIncident, 'sessionKey' | 'service' | 'templates' | 'lines'>): string {
+  return [incident.sessionKey, incident.service ?? '', ...incident.templates, ...incident.lines].join('\n').toLowerCase();
 }
 
-/** The `search_text` column: session key, service, templates, lines, tier 2's summary and explanation and the reviewer's explanation, lower-cased. */
-export function searchTextOf(parts: SearchableParts): string {
-  return [parts.sessionKey, parts.service ?? '', ...parts.templates, ...parts.lines, parts.result?.summary ?? '', parts.result?.explanation ?? '', parts.corrections?.explanation ?? '']
-    .join('\n')
-    .toLowerCase();
+/** The `search_extra` column: tier 2's summary and explanation and the reviewer's explanation, lower-cased. */
+export function reviewSearchText(result: Pick<TriageResult, 'summary' | 'explanation'> | undefined, corrections: ReviewCorrections): string {
+  return [result?.summary ?? '', result?.explanation ?? '', corrections.explanation ?? ''].join('\n').toLowerCase();
 }
 
 /** Escapes LIKE's wildcards (and the escape character `\`) so user text matches literally. */
@@ -50,7 +43,8 @@ export function newIncidentRow(incident: NewIncident, id: string, now: number): 
     attempts: 0,
     review_state: 'unreviewed',
     corrections: '{}',
-    search_text: searchTextOf(incident),
+    search_text: detectionSearchText(incident),
+    search_extra: '',
     updated_at: now,
   };
 }
@@ -71,8 +65,8 @@ function compact<T extends object>(value: T): T {
   return value;
 }
 
-/** An `incidents` row as read back (everything but `search_text`). */
-export type IncidentRow = Omit<Selectable<IncidentsTable>, 'search_text'>;
+/** An `incidents` row as read back (everything but the search columns). */
+export type IncidentRow = Omit<Selectable<IncidentsTable>, 'search_text' | 'search_extra'>;
 
 /** An `incidents` row as the contract's {@link StoredIncident}. */
 export function toStoredIncident(row: IncidentRow): StoredIncident {

@@ -58,8 +58,10 @@ export interface IncidentsTable {
   reviewed_at: number | null;
   /** JSON ReviewCorrections */
   corrections: string;
-  /** Lower-cased text that `q` searches (see `searchTextOf`). */
+  /** Lower-cased detection text that `q` searches, written once (see `detectionSearchText`). */
   search_text: string;
+  /** Lower-cased triage and review text that `q` searches, rewritten with them (see `reviewSearchText`). */
+  search_extra: Generated<string>;
   updated_at: number;
 }
 

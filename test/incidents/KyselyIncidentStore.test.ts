@@ -1,4 +1,7 @@
+import { Migrator } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initialMigration } from '../../src/incidents/migrations/001_initial.js';
+import { newIncidentRow } from '../../src/incidents/rows.js';
 import { InputError } from '../../src/util/errors.js';
 import { IncidentStoreError, MAX_PAGE_SIZE, SEARCH_PROBE_ROWS, type IncidentQuery, type KyselyIncidentStore, type Severity, type StoredIncident } from '../../src/incidents/index.js';
 import { BASE_TIME, newIncident, PG_SKIP_REASON, PG_URL, postgresBackend, sqliteBackend, triageResult, type StoreBackend } from './storeFixtures.js';
@@ -468,6 +471,30 @@ describe.each(backends)('KyselyIncidentStore on $name', ({ make, skip }) => {
       await second.migrate();
       expect((await second.get(id))!.id).toBe(id);
       await expect(second.record(newIncident(['M']))).resolves.toEqual({ id, occurrences: 2 });
+    });
+
+    it('upgrades a version-1 database: its incidents stay readable, searchable and reviewable', async () => {
+      const old = await make();
+      try {
+        const db = old.kysely();
+        const v1 = new Migrator({ db, provider: { getMigrations: async () => ({ '001_initial': initialMigration(old.kind) }) }, ...(old.kind === 'postgres' ? { migrationTableSchema: old.where } : {}) });
+        expect((await v1.migrateToLatest()).error).toBeUndefined();
+        // A version-1 row: no search_extra, the triage text inside search_text.
+        const { search_extra: _none, ...row } = newIncidentRow(newIncident(['OLD']), 'inc_legacy', BASE_TIME);
+        await db.insertInto('incidents').values({ ...row, status: 'triaged', triage_result: JSON.stringify(triageResult({ summary: 'Legacy summary' })), search_text: `${row.search_text}\nlegacy summary` }).execute();
+        await db.destroy();
+
+        const upgraded = old.open();
+        opened.push(upgraded);
+        await upgraded.migrate();
+        expect((await upgraded.get('inc_legacy'))!.triage.result!.summary).toBe('Legacy summary');
+        expect((await upgraded.list({ q: 'legacy SUMMARY' })).items.map((i) => i.id)).toEqual(['inc_legacy']);
+        await upgraded.review('inc_legacy', { action: 'edit_explanation', explanation: 'Written after the upgrade' }, 'alice');
+        expect((await upgraded.list({ q: 'after the upgrade' })).items.map((i) => i.id)).toEqual(['inc_legacy']);
+        expect((await upgraded.record(newIncident(['OLD']))).occurrences).toBe(2);
+      } finally {
+        await old.cleanup();
+      }
     });
 
     it('is closed by dispose (twice is fine); calls after it reject with an IncidentStoreError', async () => {

@@ -27,7 +27,7 @@ describe('createIncidentStore on SQLite', () => {
     expect(existsSync(join(dataDir, 'logtriage.db'))).toBe(true);
     const raw = new BetterSqlite3(join(dataDir, 'logtriage.db'));
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare('select name from kysely_migration').all()).toEqual([{ name: '001_initial' }]);
+    expect(raw.prepare('select name from kysely_migration order by name').all()).toEqual([{ name: '001_initial' }, { name: '002_search_extra' }]);
     raw.close();
     const reopened = await createIncidentStore({ kind: 'sqlite', dataDir, ...defaults });
     expect((await reopened.get(id))?.occurrences).toBe(1);

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Kysely } from 'kysely';
+import { postgresKysely, sqliteKysely } from '../../src/incidents/dialects.js';
 import { KyselyIncidentStore, signatureOf, type NewIncident, type TriageResult } from '../../src/incidents/index.js';
+import type { StoreTables } from '../../src/incidents/schema.js';
 
 /** The PostgreSQL of the integration tests (CI sets it); unset: the PostgreSQL variants are skipped. */
 export const PG_URL = process.env.LOGTRIAGE_TEST_PG_URL;
@@ -35,13 +38,15 @@ export interface StoreBackend {
   open(): KyselyIncidentStore;
   /** sqlite: the file; postgres: the schema. */
   where: string;
+  /** Plain Kysely on this database, for setting up what a store would not write (destroy it after use). */
+  kysely(): Kysely<StoreTables>;
   cleanup(): Promise<void>;
 }
 
 export async function sqliteBackend(): Promise<StoreBackend> {
   const dir = mkdtempSync(join(tmpdir(), 'logtriage-store-'));
   const path = join(dir, 'db', 'logtriage.db');
-  return { kind: 'sqlite', where: path, open: () => KyselyIncidentStore.sqlite(path), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { kind: 'sqlite', where: path, open: () => KyselyIncidentStore.sqlite(path), kysely: () => sqliteKysely(path).db, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export async function postgresBackend(poolSize = 4): Promise<StoreBackend> {
@@ -52,6 +57,7 @@ export async function postgresBackend(poolSize = 4): Promise<StoreBackend> {
     kind: 'postgres',
     where: schema,
     open: () => KyselyIncidentStore.postgres({ url, poolSize }),
+    kysely: () => postgresKysely({ url, poolSize: 1 }).db,
     cleanup: async () => {
       await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     },

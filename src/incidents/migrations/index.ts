@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { StoreDialect } from '../schema.js';
 import { initialMigration } from './001_initial.js';
+import { searchExtraMigration } from './002_search_extra.js';
 
 /**
  * The store's migrations, defined in code (no files to find at run time), keyed by name; Kysely's
@@ -10,6 +11,7 @@ import { initialMigration } from './001_initial.js';
 export function storeMigrations(dialect: StoreDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '001_initial': initialMigration(dialect),
+    '002_search_extra': searchExtraMigration,
   };
   return { getMigrations: async () => migrations };
 }
