@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +23,8 @@ export interface ApiBenchOptions {
   onProgress?: (line: string) => void;
   /** Show progress bars (stderr). Default: only on a TTY. */
   quiet?: boolean;
+  /** Also measure through the HTTP API (`src/api` `createApiApp` on 127.0.0.1). Default false. */
+  http?: boolean;
 }
 
 /** Latency of one kind of list query. */
@@ -53,6 +57,17 @@ export interface StoreFigures {
   fillSeconds: number;
   /** SQLite: database plus WAL file; PostgreSQL: pg_total_relation_size of the tables. */
   databaseMiB: number;
+  queries: QueryFigure[];
+  /** The same through the HTTP API (`createApiApp`, no tokens, loopback), with `--http`. */
+  http?: HttpFigures;
+}
+
+/** Figures measured through `GET /api/incidents` and `POST /api/incidents/:id/review`. */
+export interface HttpFigures {
+  listP99Ms: number;
+  searchP99Ms: number;
+  reviewPerSecond: number;
+  reviewPerSecondConcurrent: number;
   queries: QueryFigure[];
 }
 
@@ -319,7 +334,12 @@ function querySpecs(now: number, ids: string[]): QuerySpec[] {
   return specs;
 }
 
-async function measureQueries(store: KyselyIncidentStore, now: number, ids: string[], iterations: number, options: ApiBenchOptions): Promise<QueryFigure[]> {
+/** Lists a page: the store's `list`, or `GET /api/incidents`. */
+type Lister = (query: IncidentQuery) => Promise<{ items: unknown[]; nextCursor?: string }>;
+/** Reviews one incident: the store's `review`, or `POST /api/incidents/:id/review`. */
+type Reviewer = (id: string, input: ReviewInput, actor: string) => Promise<void>;
+
+async function measureQueries(list: Lister, now: number, ids: string[], iterations: number, options: ApiBenchOptions): Promise<QueryFigure[]> {
   const figures: QueryFigure[] = [];
   for (const spec of querySpecs(now, ids)) {
     const random = seededRandom(42);
@@ -329,12 +349,12 @@ async function measureQueries(store: KyselyIncidentStore, now: number, ids: stri
     for (let n = -5; n < runs; n++) {
       let query = spec.query(random);
       if (spec.secondPage) {
-        const first = await store.list(query);
+        const first = await list(query);
         if (!first.nextCursor) continue;
         query = { ...query, cursor: first.nextCursor };
       }
       const started = performance.now();
-      const page = await store.list(query);
+      const page = await list(query);
       const ms = performance.now() - started;
       if (n < 0) continue; // warm-up
       times.push(ms);
@@ -348,7 +368,7 @@ async function measureQueries(store: KyselyIncidentStore, now: number, ids: stri
   return figures;
 }
 
-async function measureReviews(store: KyselyIncidentStore, ids: string[], count: number, concurrency: number): Promise<number> {
+async function measureReviews(review: Reviewer, ids: string[], count: number, concurrency: number): Promise<number> {
   const random = seededRandom(7 + concurrency);
   const actions: ReviewInput[] = [
     { action: 'confirm' },
@@ -359,10 +379,7 @@ async function measureReviews(store: KyselyIncidentStore, ids: string[], count: 
   ];
   const work = Array.from({ length: count }, () => ({ id: ids[Math.floor(random() * ids.length)]!, input: pick(actions, random), actor: pick(REVIEWERS, random) }));
   const started = performance.now();
-  await pool(work, concurrency, async ({ id, input, actor }) => {
-    const reviewed = await store.review(id, input, actor);
-    if (!reviewed) throw new Error(`review of ${id} found no incident`);
-  });
+  await pool(work, concurrency, ({ id, input, actor }) => review(id, input, actor));
   return count / ((performance.now() - started) / 1000);
 }
 
@@ -373,16 +390,16 @@ async function benchStore(label: string, store: KyselyIncidentStore, size: () =>
   await store.optimize();
   const stats = await store.stats(now);
   options.onProgress?.(`${label}: ${stats.total} incidents (${stats.occurrences} occurrences) in ${seconds.toFixed(0)} s; measuring list queries`);
-  const queries = await measureQueries(store, now, ids, options.iterations, options);
-  const reviewPerSecond = await measureReviews(store, ids, options.reviews, 1);
-  const reviewPerSecondConcurrent = await measureReviews(store, ids, options.reviews, 8);
+  const queries = await measureQueries((q) => store.list(q), now, ids, options.iterations, options);
+  const review: Reviewer = async (id, input, actor) => {
+    if (!(await store.review(id, input, actor))) throw new Error(`review of ${id} found no incident`);
+  };
+  const reviewPerSecond = await measureReviews(review, ids, options.reviews, 1);
+  const reviewPerSecondConcurrent = await measureReviews(review, ids, options.reviews, 8);
   options.onProgress?.(`${label}: reviews ${reviewPerSecond.toFixed(0)}/s one at a time, ${reviewPerSecondConcurrent.toFixed(0)}/s with 8 in flight`);
-  const list = queries.filter((q) => !q.search);
-  const search = queries.filter((q) => q.search);
+  const http = options.http ? await measureHttp(label, store, now, ids, options) : undefined;
   return {
-    listP99Ms: Math.max(...list.map((q) => q.p99Ms)),
-    listP50Ms: Math.max(...list.map((q) => q.p50Ms)),
-    searchP99Ms: Math.max(...search.map((q) => q.p99Ms)),
+    ...worst(queries),
     reviewPerSecond,
     reviewPerSecondConcurrent,
     incidents: stats.total,
@@ -390,14 +407,58 @@ async function benchStore(label: string, store: KyselyIncidentStore, size: () =>
     fillSeconds: seconds,
     databaseMiB: (await size()) / 1024 / 1024,
     queries,
+    ...(http ? { http } : {}),
   };
+}
+
+function worst(queries: QueryFigure[]): { listP99Ms: number; listP50Ms: number; searchP99Ms: number } {
+  const list = queries.filter((q) => !q.search);
+  const search = queries.filter((q) => q.search);
+  return { listP99Ms: Math.max(...list.map((q) => q.p99Ms)), listP50Ms: Math.max(...list.map((q) => q.p50Ms)), searchP99Ms: Math.max(...search.map((q) => q.p99Ms)) };
+}
+
+/** `GET /api/incidents` parameters of a store query (epoch ms times, `review` for the review state). */
+function searchParams(query: IncidentQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key === 'reviewState' ? 'review' : key, String(value));
+  return params.toString();
+}
+
+async function measureHttp(label: string, store: KyselyIncidentStore, now: number, ids: string[], options: Required<Pick<ApiBenchOptions, 'iterations' | 'reviews'>> & ApiBenchOptions): Promise<HttpFigures> {
+  const { createApiApp } = await import('../src/api/index.js');
+  const app = createApiApp({ store });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call = async (path: string, init?: RequestInit): Promise<unknown> => {
+    const response = await fetch(`${base}${path}`, init);
+    const body: unknown = await response.json();
+    if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${response.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+  try {
+    options.onProgress?.(`${label}: the same through HTTP (${base})`);
+    const queries = await measureQueries((q) => call(`/api/incidents?${searchParams(q)}`) as Promise<{ items: unknown[]; nextCursor?: string }>, now, ids, options.iterations, options);
+    const review: Reviewer = async (id, input) => {
+      await call(`/api/incidents/${id}/review`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    };
+    const reviewPerSecond = await measureReviews(review, ids, options.reviews, 1);
+    const reviewPerSecondConcurrent = await measureReviews(review, ids, options.reviews, 8);
+    options.onProgress?.(`${label}: HTTP reviews ${reviewPerSecond.toFixed(0)}/s one at a time, ${reviewPerSecondConcurrent.toFixed(0)}/s with 8 in flight`);
+    const { listP99Ms, searchP99Ms } = worst(queries);
+    return { listP99Ms, searchP99Ms, reviewPerSecond, reviewPerSecondConcurrent, queries };
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
 
 /**
  * Fills a fresh store (SQLite in a temp directory; PostgreSQL in a new schema when `pgUrl` is
  * given) with realistic incidents through the store's own API, then times list queries (each
- * filter, combined filters, text search, a second page) and review writes. Measured at the store
- * level: no HTTP.
+ * filter, combined filters, text search, a second page) and review writes, at the store level
+ * and, with `http`, through the HTTP API as well.
  */
 export async function runApiBenchmark(options: ApiBenchOptions = {}): Promise<{ sqlite: StoreFigures; postgres: StoreFigures | null }> {
   const settings = { incidents: options.incidents ?? 100_000, iterations: options.iterations ?? 200, reviews: options.reviews ?? 2_000, ...options };

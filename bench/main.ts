@@ -113,10 +113,11 @@ program
   .option('--pg-url <url>', 'PostgreSQL to measure too (a schema is created and dropped); default LOGTRIAGE_TEST_PG_URL; none: SQLite only')
   .option('--iterations <n>', 'timed runs of each list query', positiveInt, 200)
   .option('--reviews <n>', 'reviews timed, one at a time and with 8 in flight', positiveInt, 2_000)
+  .option('--http', 'also measure through the HTTP API (createApiApp on 127.0.0.1, no tokens)')
   .option('--json', 'print one JSON object: {"sqlite":{listP99Ms,reviewPerSecond,…},"postgres":{…} or null}')
-  .action(async (options: { incidents: number; pgUrl?: string; iterations: number; reviews: number; json?: boolean }) => {
+  .action(async (options: { incidents: number; pgUrl?: string; iterations: number; reviews: number; http?: boolean; json?: boolean }) => {
     const pgUrl = options.pgUrl ?? process.env.LOGTRIAGE_TEST_PG_URL;
-    const result = await runApiBenchmark({ incidents: options.incidents, pgUrl, iterations: options.iterations, reviews: options.reviews, onProgress: (line) => process.stderr.write(`${line}\n`) });
+    const result = await runApiBenchmark({ incidents: options.incidents, pgUrl, iterations: options.iterations, reviews: options.reviews, http: options.http ?? false, onProgress: (line) => process.stderr.write(`${line}\n`) });
     if (options.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
@@ -126,10 +127,21 @@ program
     for (const [i, query] of stores[0]![1].queries.entries()) {
       process.stdout.write(`${query.name.padEnd(30)}${stores.map(([, f]) => f.queries[i]!.p50Ms.toFixed(2).padStart(13) + f.queries[i]!.p99Ms.toFixed(2).padStart(13)).join('')}\n`);
     }
+    if (stores[0]![1].http) {
+      process.stdout.write(`${'through HTTP (ms)'.padEnd(30)}${stores.map(([name]) => `${name} p50`.padStart(13) + `${name} p99`.padStart(13)).join('')}\n`);
+      for (const [i, query] of stores[0]![1].http.queries.entries()) {
+        process.stdout.write(`${query.name.padEnd(30)}${stores.map(([, f]) => f.http!.queries[i]!.p50Ms.toFixed(2).padStart(13) + f.http!.queries[i]!.p99Ms.toFixed(2).padStart(13)).join('')}\n`);
+      }
+    }
     for (const [name, f] of stores) {
       process.stdout.write(
         `${name}: ${f.incidents.toLocaleString('en-US')} incidents (${f.databaseMiB.toFixed(0)} MiB, filled in ${f.fillSeconds.toFixed(0)} s, record ${Math.round(f.recordPerSecond).toLocaleString('en-US')}/s)  list p99 ≤ ${f.listP99Ms.toFixed(1)} ms  search p99 ${f.searchP99Ms.toFixed(1)} ms  reviews ${Math.round(f.reviewPerSecond).toLocaleString('en-US')}/s (8 in flight: ${Math.round(f.reviewPerSecondConcurrent).toLocaleString('en-US')}/s)\n`,
       );
+      if (f.http) {
+        process.stdout.write(
+          `${name} through HTTP: list p99 ≤ ${f.http.listP99Ms.toFixed(1)} ms  search p99 ${f.http.searchP99Ms.toFixed(1)} ms  reviews ${Math.round(f.http.reviewPerSecond).toLocaleString('en-US')}/s (8 in flight: ${Math.round(f.http.reviewPerSecondConcurrent).toLocaleString('en-US')}/s)\n`,
+        );
+      }
     }
   });
 
