@@ -26,6 +26,8 @@ export interface TriageWorkerOptions {
   /** Prometheus registry for the metrics. Default: a new one. */
   registry?: Registry;
   logger?: Logger;
+  /** Told of every result stored (e.g. to send an anomaly record with the category downstream). Errors are logged. */
+  onTriaged?: (incident: StoredIncident, result: TriageResult) => void;
 }
 
 /** Some backends count tokens in their own vocabulary, for the prompt's token budget. */
@@ -220,6 +222,11 @@ export class TriageWorker {
     try {
       if (await this.options.store.completeTriage(incident.id, this.id, result)) {
         this.metrics.triaged.inc({ backend: result.backend });
+        try {
+          this.options.onTriaged?.(incident, result);
+        } catch (error) {
+          this.logger.warn({ err: error, incident: incident.id }, 'onTriaged listener failed');
+        }
         return true;
       }
       this.metrics.failures.inc({ reason: 'lease_lost' });

@@ -108,6 +108,13 @@ describe('logtriage serve (LogtriageService)', () => {
       explanation = (await (await fetch(`${api}/api/incidents/${listed.items[0]!.id}/explanation`)).json()) as typeof explanation;
     }
     expect(explanation).toMatchObject({ status: 'triaged', category: 'connection_failure', heuristic: true });
+    // …and the anomaly goes downstream once more, now with its category and explanation.
+    const categorized = Date.now();
+    const withCategory = () => sink.records.filter((r) => r.eventName === 'logtriage.anomaly').map((r) => logEventsOf({ resourceLogs: [{ scopeLogs: [{ logRecords: [r] }] }] }).events[0]!.attributes['logtriage.anomaly.category']);
+    while (!withCategory().includes('connection_failure')) {
+      if (Date.now() - categorized > 10_000) throw new Error('no categorised anomaly record arrived downstream');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const page = await fetch(`${api}/`);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const metrics = await (await fetch(`${url}/metrics`)).text();

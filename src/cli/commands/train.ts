@@ -89,7 +89,7 @@ export function trainCommand(): Command {
 
 /** `logtriage model list|activate|rollback`. */
 export function modelCommand(): Command {
-  const command = new Command('model').description('list, activate or roll back tier-1 model versions');
+  const command = new Command('model').description('tier-1 model versions (list, activate, rollback) and tier-2 LLM files (tiny: write the project\'s own tiny GGUF model and LoRA adapter; pull: download a GGUF)');
   command
     .command('list')
     .description('list model versions, the active one marked *')

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { assertListenAllowed, createApiApp } from '../../api/index.js';
-import { createTriager } from '../../triage/createTriager.js';
-import { loadTaxonomy, type Triager } from '../../triage/index.js';
-import { TriageWorker } from '../../triage/TriageWorker.js';
+import type { StoredIncident, TriageResult } from '../../incidents/index.js';
+import type { Anomaly } from '../../pipeline/index.js';
+import { createTriager, loadTaxonomy, TriageWorker, type Triager } from '../../triage/index.js';
 import { createWebHandler } from '../../web/index.js';
 import { AnomalyPublisher, createForwarder, OtlpGrpcReceiver, OtlpHttpReceiver, type LogForwarder } from '../../../plugins/otel-collector/src/index.js';
 import type { Config } from '../../config/index.js';
@@ -112,9 +112,20 @@ export class LogtriageService {
       const triager = await createTriager(this.config.triage, this.logger.child({ component: 'triage' }));
       this.triager = triager;
       const taxonomy = this.config.triage.taxonomy ? loadTaxonomy(this.config.triage.taxonomy) : loadTaxonomy();
-      const worker = new TriageWorker({ store, triager, taxonomy, config: this.config.triage, registry: this.registry, logger: this.logger.child({ component: 'triage-worker' }) });
+      const worker = new TriageWorker({
+        store,
+        triager,
+        taxonomy,
+        config: this.config.triage,
+        registry: this.registry,
+        logger: this.logger.child({ component: 'triage-worker' }),
+        // Once classified, the anomaly goes downstream again with its category and explanation.
+        onTriaged: (incident, result) => this.publisher?.publish(triagedAnomaly(incident, result)),
+      });
       this.worker = worker;
       worker.start();
+      // A new incident is worth a look at once, not at the next poll.
+      this.pipeline.onAnomaly(() => worker.notify());
       addresses.triage = triager.name;
     }
     if (this.config.api.enabled && store) {
@@ -171,4 +182,25 @@ export class LogtriageService {
     await this.pipeline.dispose();
     this.logger.info('stopped');
   }
+}
+
+/** The anomaly record's content for an incident tier 2 has just classified. */
+function triagedAnomaly(incident: StoredIncident, result: TriageResult): Anomaly {
+  return {
+    incidentId: incident.id,
+    sessionKey: incident.sessionKey,
+    ...(incident.service !== undefined ? { service: incident.service } : {}),
+    score: incident.score,
+    threshold: incident.threshold,
+    modelVersion: incident.modelVersion,
+    templateIds: incident.templateIds,
+    templates: incident.templates,
+    evidence: incident.evidence,
+    eventCount: incident.templateIds.length,
+    firstTimestamp: incident.firstTimestamp,
+    lastTimestamp: incident.lastTimestamp,
+    ...(incident.traceId !== undefined ? { traceId: incident.traceId } : {}),
+    category: result.category,
+    explanation: result.backend === 'heuristic' ? `(heuristic) ${result.explanation}` : result.explanation,
+  };
 }
