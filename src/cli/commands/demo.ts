@@ -1,67 +1,72 @@
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
-import { Command } from 'commander';
-import { describeReadStats, readLogEvents } from '../../ingest/index.js';
-import { Sessionizer, type Session } from '../../sessions/index.js';
-import { TemplateMiner } from '../../templates/index.js';
+import { Command, InvalidArgumentError } from 'commander';
 import { bundledDataPath } from '../../util/packageRoot.js';
-import { formatRate } from '../../util/progress.js';
-import { configFor } from '../context.js';
-import { formatTemplateTable } from '../templateTable.js';
+import { configFor, loggerFor } from '../context.js';
+import { DEMO_LOG_FORMAT, runDemo } from '../demo/runDemo.js';
 
-/** Layout of the bundled demo log, written by the synthetic generator. */
-export const DEMO_LOG_FORMAT = String.raw`<Time> <Level> <Service> \[trace=<Trace>\] <Content>`;
+export { DEMO_LOG_FORMAT };
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
 
 /**
- * `logtriage demo` (what `npm start` runs): mines the bundled synthetic microservice logs, groups
- * them into sessions by trace id and prints the template table and what stands out.
+ * `logtriage demo` (what `npm start` runs): the whole product on embedded defaults. Trains tier 1
+ * at the first start, runs the service (SQLite, review page, tier 2), replays the bundled log with
+ * injected failures through the OTLP receiver and prints where to review the incidents.
  */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('run the demo on bundled data: mine templates from synthetic microservice logs, group them into request sessions, show rare events')
-    .option('--file <path>', 'another log file in the demo layout', bundledDataPath('synthetic', 'demo.log'))
-    .option('--top <n>', 'templates to print', (v) => Number(v), 25)
-    .action(async (options: { file: string; top: number }, cmd: Command) => {
-      const config = configFor(cmd);
-      if (!existsSync(options.file)) {
-        throw new Error(`demo log ${options.file} not found; regenerate it with: npx tsx scripts/generate-synthetic.ts`);
+    .description('the whole product on bundled data: train tier 1 (first start), serve, replay a log with injected failures through OTLP, review the incidents in the browser')
+    .option('--file <path>', 'log file in the demo layout', bundledDataPath('synthetic', 'demo.log'))
+    .option('--labels <path>', 'labels CSV of the log (trace_id, label), to compare incidents with the injected failures', bundledDataPath('synthetic', 'demo.labels.csv'))
+    .option('--train-sessions <n>', 'normal synthetic sessions tier 1 is trained on at the first start', count, 2500)
+    .option('--rate <n>', 'records per second replayed', count, 1000)
+    .option('--http-port <port>', 'OTLP/HTTP port (default 4318; 0 picks a free one)', count)
+    .option('--grpc-port <port>', 'OTLP/gRPC port (default 4317; 0 picks a free one)', count)
+    .option('--api-port <port>', 'review page and API port (default 8318; 0 picks a free one)', count)
+    .option('--once', 'stop after the summary instead of serving until Ctrl-C')
+    .option('-q, --quiet', 'no progress bars')
+    .action(async (options: { file: string; labels: string; trainSessions: number; rate: number; httpPort?: number; grpcPort?: number; apiPort?: number; once?: boolean; quiet?: boolean }, cmd: Command) => {
+      if (!existsSync(options.file)) throw new Error(`demo log ${options.file} not found; regenerate it with: npx tsx scripts/generate-synthetic.ts`);
+      const config = configFor(cmd, {
+        receivers: { http: options.httpPort !== undefined ? { port: options.httpPort } : {}, grpc: options.grpcPort !== undefined ? { port: options.grpcPort } : {} },
+        api: options.apiPort !== undefined ? { port: options.apiPort } : {},
+        // Requests of the demo log last well under a second: close a session 3 s after its last line.
+        sessions: { idleTimeoutMs: 3_000, sweepIntervalMs: 500 },
+        pipeline: { learning: { enabled: false } },
+      });
+      const logger = loggerFor({ ...config, service: { ...config.service, logLevel: cmd.optsWithGlobals<{ logLevel?: string }>().logLevel ? config.service.logLevel : 'warn' } });
+      const { stop } = await runDemo(config, {
+        logFile: options.file,
+        labelsFile: options.labels,
+        trainSessions: options.trainSessions,
+        rate: options.rate,
+        once: options.once ?? false,
+        quiet: options.quiet ?? false,
+        out: process.stdout,
+        logger,
+      });
+      if (options.once) {
+        await stop();
+        return;
       }
-      const out = process.stdout;
-      out.write(`logtriage demo: ${relative(process.cwd(), options.file) || options.file}\n\n`);
-
-      const miner = new TemplateMiner(config.templates);
-      const sessions: Session[] = [];
-      const sessionizer = new Sessionizer({ ...config.sessions, key: 'attribute:Trace', timeSource: 'event' }, { onClose: (s) => sessions.push(s) });
-      const events = readLogEvents(options.file, { format: DEMO_LOG_FORMAT, maxLineBytes: config.ingest.maxLineBytes });
-      const started = process.hrtime.bigint();
-      for await (const event of events) {
-        const match = miner.add(event.body);
-        if (match) sessionizer.add(event, match.templateId);
-      }
-      await sessionizer.dispose();
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-
-      out.write(`${describeReadStats(events.stats)}\n`);
-      out.write(`mined ${miner.size} templates from ${events.stats.events.toLocaleString('en-US')} events (${formatRate(events.stats.events / seconds)} events/s, reading included)\n\n`);
-      out.write(formatTemplateTable(miner.templates(), { top: options.top }));
-
-      const byId = miner.templatesByAnyId();
-      const lengths = sessions.map((s) => s.templateIds.length).sort((a, b) => a - b);
-      const median = lengths[Math.floor(lengths.length / 2)] ?? 0;
-      out.write(`\n${sessions.length} request sessions (grouped by trace id): median ${median} events, longest ${lengths.at(-1) ?? 0}\n`);
-
-      const sessionsPerTemplate = new Map<string, Set<string>>();
-      for (const s of sessions) {
-        for (const id of s.templateIds) {
-          const text = byId.get(id)?.text ?? id;
-          const set = sessionsPerTemplate.get(text) ?? new Set<string>();
-          set.add(s.key);
-          sessionsPerTemplate.set(text, set);
-        }
-      }
-      const rare = [...sessionsPerTemplate].filter(([, keys]) => keys.size <= Math.max(2, sessions.length * 0.01)).sort((a, b) => a[1].size - b[1].size);
-      out.write(`\nrare events (in ≤ 1% of sessions): ${rare.length} templates\n`);
-      for (const [text, keys] of rare.slice(0, 15)) out.write(`  ${String(keys.size).padStart(3)} session(s)  ${text}\n`);
-      out.write(`\nNext: \`logtriage parse <file> --format <preset>\` mines your own logs; \`logtriage --help\` lists every command.\n`);
+      process.stdout.write('Serving until Ctrl-C (send logs to it too: `npx logtriage replay <file> --format <format>`).\n');
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const onSignal = (): void => {
+          if (stopping) process.exit(130);
+          stopping = true;
+          process.stdout.write('\nstopping…\n');
+          stop().then(resolve, (error: unknown) => {
+            process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+            process.exit(1);
+          });
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
     });
 }
