@@ -178,7 +178,10 @@ export class KyselyIncidentStore implements IncidentStore {
   /**
    * A store on a SQLite file (created with its directory when missing) or on an open
    * better-sqlite3 handle, which the store then owns and closes on `dispose()`. Call `migrate()`
-   * before use (`createIncidentStore` does).
+   * before use (`createIncidentStore` does). Open one store per file and process and share it:
+   * the store serializes its transactions, but a second connection in the same process would wait
+   * for the first one's write lock synchronously, blocking the event loop up to the busy timeout
+   * and then failing. Other processes simply wait for the lock.
    */
   static sqlite(file: string | BetterSqlite3.Database, options: KyselyIncidentStoreOptions = {}): KyselyIncidentStore {
     const { db, database } = sqliteKysely(file);

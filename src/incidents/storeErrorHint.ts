@@ -29,6 +29,7 @@ export function storeErrorHint(dialect: StoreDialect, error: unknown): string {
   const message = messageOf(error);
   if (dialect === 'sqlite') {
     if (/not open/.test(message)) return 'the database handle was closed; restart logtriage';
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'check that the directory of the database file exists and is writable by this process (store.sqlitePath, service.dataDir)';
     if (code.startsWith('SQLITE_BUSY')) return 'another process held the write lock longer than the busy timeout; is a second logtriage writing to the same file? Use store.kind postgres for several replicas';
     if (code.startsWith('SQLITE_FULL')) return 'the disk is full; free space next to the database file';
     if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) return 'check that the database file and its directory exist and are writable by this process';

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initialMigration } from '../../src/incidents/migrations/001_initial.js';
@@ -495,6 +496,22 @@ describe.each(backends)('KyselyIncidentStore on $name', ({ make, skip }) => {
       } finally {
         await old.cleanup();
       }
+    });
+
+    it('refreshes planner statistics on demand', async () => {
+      await recordAll(store, Array.from({ length: 30 }, (_, i) => newIncident([`O${i}`], { service: `svc-${i % 3}` })));
+      await store.optimize();
+      const db = backend.kysely();
+      try {
+        const analyzed =
+          backend.kind === 'sqlite'
+            ? await sql<{ n: number }>`select count(*) as n from sqlite_stat1 where tbl = 'incidents'`.execute(db)
+            : await sql<{ n: number }>`select count(*) as n from pg_stat_user_tables where schemaname = ${backend.where} and relname = 'incidents' and last_vacuum is not null and last_analyze is not null`.execute(db);
+        expect(Number(analyzed.rows[0]!.n)).toBeGreaterThan(0);
+      } finally {
+        await db.destroy();
+      }
+      expect((await store.list({ service: 'svc-1' })).items).toHaveLength(10);
     });
 
     it('is closed by dispose (twice is fine); calls after it reject with an IncidentStoreError', async () => {
