@@ -67,3 +67,15 @@ describe('configFromEnv', () => {
     });
   });
 });
+
+describe('configuration reference', () => {
+  it('docs/configuration.md is what `logtriage config reference` generates from the schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configReference } = await import('../src/config/reference.js');
+    const { packageRoot } = await import('../src/util/packageRoot.js');
+    const committed = readFileSync(`${packageRoot()}/docs/configuration.md`, 'utf8');
+    // Regenerate with: npx logtriage config reference > docs/configuration.md
+    expect(committed).toBe(configReference());
+    expect(committed).toContain('| `sessions.key` |');
+  });
+});

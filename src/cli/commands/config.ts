@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { configSchema } from '../../config/index.js';
+import { configReference } from '../../config/reference.js';
 import { configFor } from '../context.js';
 
 /** `logtriage config print|schema`. */
@@ -20,6 +21,12 @@ export function configCommand(): Command {
     .description('print the config JSON schema (every field with its default and description)')
     .action(() => {
       process.stdout.write(`${JSON.stringify(z.toJSONSchema(configSchema, { io: 'input' }), null, 2)}\n`);
+    });
+  command
+    .command('reference')
+    .description('print the configuration reference as Markdown (docs/configuration.md is this output)')
+    .action(() => {
+      process.stdout.write(configReference());
     });
   return command;
 }
