@@ -22,6 +22,11 @@ export interface LogtriageServiceOptions {
   sink?: IncidentSink;
   /** Persist templates, learned models and JSONL incidents under `service.dataDir`. Default true. */
   persist?: boolean;
+  /**
+   * Tier-2 backend for the triage worker instead of the one `triage.*` configures (tests: a backend
+   * with settings config cannot express). The caller keeps ownership (it is not disposed).
+   */
+  triager?: Triager;
 }
 
 /** Where a started service listens. */
@@ -52,6 +57,9 @@ export class LogtriageService {
   private readonly grpc: OtlpGrpcReceiver | undefined;
   private api: Server | undefined;
   private triager: Triager | undefined;
+  /** Whether the service created the triager (and so disposes of it). */
+  private ownsTriager = false;
+  private readonly injectedTriager: Triager | undefined;
   private worker: TriageWorker | undefined;
   private readonly logger: Logger;
   private listening = false;
@@ -62,6 +70,7 @@ export class LogtriageService {
     options: LogtriageServiceOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger();
+    this.injectedTriager = options.triager;
     collectDefaultMetrics({ register: this.registry });
     this.pipeline = new Pipeline({
       config,
@@ -109,8 +118,9 @@ export class LogtriageService {
     }
     const store = this.pipeline.store;
     if (store && this.config.triage.worker.enabled) {
-      const triager = await createTriager(this.config.triage, this.logger.child({ component: 'triage' }));
+      const triager = this.injectedTriager ?? (await createTriager(this.config.triage, this.logger.child({ component: 'triage' })));
       this.triager = triager;
+      this.ownsTriager = this.injectedTriager === undefined;
       const taxonomy = this.config.triage.taxonomy ? loadTaxonomy(this.config.triage.taxonomy) : loadTaxonomy();
       const worker = new TriageWorker({
         store,
@@ -176,7 +186,7 @@ export class LogtriageService {
     this.logger.info('closing sessions and scoring them');
     await this.pipeline.flush();
     await this.worker?.stop();
-    await this.triager?.dispose();
+    if (this.ownsTriager) await this.triager?.dispose();
     await this.publisher?.dispose();
     await this.forwarder.dispose();
     await this.pipeline.dispose();
