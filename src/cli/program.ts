@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
+import { categoriesCommand } from './commands/categories.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { evalCommand } from './commands/eval.js';
+import { finetuneDataCommand } from './commands/finetuneData.js';
 import { parseCommand } from './commands/parse.js';
 import { replayCommand } from './commands/replay.js';
 import { serveCommand } from './commands/serve.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   program.addCommand(configCommand());
   program.addCommand(doctorCommand());
   program.addCommand(tokensCommand());
+  program.addCommand(finetuneDataCommand());
+  program.addCommand(categoriesCommand());
   return program;
 }
 
