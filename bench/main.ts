@@ -8,6 +8,7 @@ import { runApiBenchmark, type StoreFigures } from './api.js';
 import { DETECT_MODELS, idlinesDataset, runDetect, sessionsDataset } from './detect.js';
 import { runIngestBenchmark } from './ingest/run.js';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
+import { runSoak } from './reliability/soak.js';
 import { runTriageBenchmark, TRIAGE_BENCH_BACKENDS, type TriageBenchBackend } from './triage.js';
 
 function positiveInt(value: string): number {
@@ -206,6 +207,27 @@ program
       process.stdout.write(`calls per 1,000 flagged sessions (reuse ${options.reuse}): ${result.callsPer1000Flagged.toFixed(1)}\naccuracy ${result.accuracy.toFixed(3)}  macro-F1 ${result.macroF1.toFixed(3)}\n`);
     },
   );
+
+program
+  .command('soak')
+  .description('reliability: `logtriage serve` fed by the ingest load generator at a fixed rate for N minutes; RSS (VmRSS) and logtriage_sessions_open sampled every 10 s, slope of RSS, records lost')
+  .option('--minutes <n>', 'minutes of load', positiveInt, 10)
+  .option('--rate <n>', 'records per second (about half the ingest maximum on the 2-core machine)', positiveInt, 30_000)
+  .option('--set <section.field=value>', 'a setting for logtriage serve (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--json', 'print one JSON object: {"minutes","rate","rssMiB":{first,last,max,slopeMiBPerMin},"sessionsOpen":{first,last,max},"lost",…}')
+  .action(async (options: { minutes: number; rate: number; set: string[]; json?: boolean }) => {
+    const result = await runSoak({ minutes: options.minutes, rate: options.rate, set: options.set, onProgress: (line) => process.stderr.write(`${line}\n`) });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    const { rssMiB: rss, sessionsOpen: open } = result;
+    process.stdout.write(
+      `${result.minutes} min at ${result.rate.toLocaleString('en-US')} records/s (achieved ${Math.round(result.achievedRate).toLocaleString('en-US')}/s, p99 ${result.p99Ms.toFixed(1)} ms, answers ${JSON.stringify(result.statuses)})\n` +
+        `RSS MiB first ${rss.first.toFixed(0)}  last ${rss.last.toFixed(0)}  max ${rss.max.toFixed(0)}  slope ${rss.slopeMiBPerMin.toFixed(2)} MiB/min\n` +
+        `sessions open first ${open.first}  last ${open.last}  max ${open.max}\nlost ${result.lost} of ${result.acked.toLocaleString('en-US')} acknowledged\n`,
+    );
+  });
 
 function fail(message: string): never {
   throw new Error(message);

@@ -1,0 +1,244 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, ModelRegistry, SequenceScorer } from '../../src/scoring/index.js';
+import { saveSnapshot, TemplateMiner } from '../../src/templates/index.js';
+import { packageRoot } from '../../src/util/packageRoot.js';
+import { HdfsLikeStream } from '../ingest/hdfsLike.js';
+
+/** Options of {@link runSoak}. */
+export interface SoakOptions {
+  /** Minutes of load. Default 10. */
+  minutes: number;
+  /** Records per second sent (open loop). Default 30,000: about half the ingest benchmark's maximum on the 2-core machine. */
+  rate: number;
+  /** Seconds between samples of RSS and open sessions. Default 10. */
+  sampleSeconds?: number;
+  /** Extra `section.field=value` settings for `logtriage serve`. */
+  set?: string[];
+  onProgress?: (line: string) => void;
+}
+
+/** One sample of the service during the soak. */
+export interface SoakSample {
+  /** Seconds since the load started. */
+  seconds: number;
+  rssMiB: number;
+  sessionsOpen: number;
+}
+
+/** What {@link runSoak} measures. */
+export interface SoakResult {
+  minutes: number;
+  rate: number;
+  rssMiB: { first: number; last: number; max: number; slopeMiBPerMin: number };
+  sessionsOpen: { first: number; last: number; max: number };
+  /** Records acknowledged to the load generator that never reached the sink. */
+  lost: number;
+  sent: number;
+  acked: number;
+  receivedDownstream: number;
+  /** Records per second acknowledged, over the whole soak. */
+  achievedRate: number;
+  statuses: Record<string, number>;
+  p99Ms: number;
+  maxMs: number;
+  samples: SoakSample[];
+}
+
+interface LoadResult {
+  seconds: number;
+  sent: number;
+  acked: number;
+  statuses: Record<string, number>;
+  recordsPerSecond: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+const BLOCK = /blk_-?\d+/;
+const TSX = ['--import', 'tsx'];
+
+/** Trains the tier-1 model the service scores with on normal HDFS-like sessions (as the ingest benchmark does). */
+async function prepareModel(dataDir: string, progress: (line: string) => void): Promise<void> {
+  const miner = new TemplateMiner();
+  const sessions = new Map<string, string[]>();
+  for (const line of new HdfsLikeStream(7, 200, 0).take(60_000)) {
+    const match = miner.add(line.body)!;
+    const key = BLOCK.exec(line.body)![0];
+    const list = sessions.get(key) ?? [];
+    list.push(match.templateId);
+    sessions.set(key, list);
+  }
+  const byId = miner.templatesByAnyId();
+  // Sessions still open when the sample ended are cut short: leave them out of training.
+  const complete = [...sessions.values()].slice(0, -400).map((s) => s.map((id) => byId.get(id)?.id ?? id));
+  await initBackend();
+  const { scorer, report } = await SequenceScorer.train(complete, { seed: 42, maxSeconds: 120 });
+  const registry = new ModelRegistry(dataDir);
+  const version = await registry.add(scorer, 'soak-lstm');
+  saveSnapshot(miner, join(registry.root, version, 'templates.json'));
+  await scorer.dispose();
+  progress(`trained tier 1 on ${complete.length} normal HDFS-like sessions in ${report.seconds.toFixed(1)} s`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function message<T>(child: ChildProcess, key: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      if (typeof m === 'object' && m !== null && key in m) {
+        child.off('message', onMessage);
+        resolve((m as Record<string, T>)[key]!);
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before sending ${key}`)));
+  });
+}
+
+/** Resident set size of a process now, MiB (`VmRSS`). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Least-squares slope of `y` over `x`; 0 with fewer than two points. */
+export function slope(points: readonly { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`logtriage serve exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > 60_000) throw new Error('logtriage serve did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function gauge(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+}
+
+/** Waits until no session is open or waiting to be scored (at most 30 s). */
+async function settle(url: string): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < 30_000) {
+    if ((await gauge(url, 'logtriage_sessions_open')) === 0 && (await gauge(url, 'logtriage_score_queue_sessions')) === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The soak: `logtriage serve` (scoring with a model trained on HDFS-like sessions, forwarding to the
+ * ingest benchmark's sink) in a child process, fed by the ingest benchmark's load generator at a
+ * fixed rate for `minutes`, while the service's RSS (`/proc/<pid>/status` VmRSS) and
+ * `logtriage_sessions_open` are sampled every `sampleSeconds`. A leak shows as an RSS slope that
+ * does not flatten, or open sessions that keep growing; `lost` must stay 0.
+ */
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const progress = options.onProgress ?? (() => undefined);
+  const sampleMs = (options.sampleSeconds ?? 10) * 1000;
+  const dataDir = mkdtempSync(join(tmpdir(), 'logtriage-soak-'));
+  const children: ChildProcess[] = [];
+  try {
+    await prepareModel(dataDir, progress);
+    const sink = fork(join(packageRoot(), 'bench/ingest/sink.ts'), [], { execArgv: TSX, stdio: 'inherit' });
+    children.push(sink);
+    const sinkPort = await message<number>(sink, 'ready');
+    const httpPort = await freePort();
+    const serve = fork(
+      join(packageRoot(), 'src/cli/main.ts'),
+      [
+        '--log-level', 'warn',
+        '--set', `service.dataDir=${dataDir}`,
+        '--set', String.raw`sessions.key=regex:blk_-?\d+`,
+        '--set', 'sessions.idleTimeoutMs=2000',
+        ...(options.set ?? []).flatMap((a) => ['--set', a]),
+        'serve', '--http-port', String(httpPort), '--grpc-port', '0', '--forward', `http://127.0.0.1:${sinkPort}`,
+      ],
+      { execArgv: TSX, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+    );
+    children.push(serve);
+    const url = `http://127.0.0.1:${httpPort}`;
+    await waitReady(url, serve);
+    progress(`logtriage serve (pid ${serve.pid}) ready on ${url}; ${options.minutes} min at ${options.rate.toLocaleString('en-US')} records/s`);
+
+    const seconds = options.minutes * 60;
+    const loadgen = fork(join(packageRoot(), 'bench/ingest/loadgen.ts'), [JSON.stringify({ url, seconds, rate: options.rate, concurrency: 16, batch: 512, seed: 11 })], { execArgv: TSX, stdio: 'inherit' });
+    children.push(loadgen);
+    const loaded = message<LoadResult>(loadgen, 'result');
+    const started = Date.now();
+    const samples: SoakSample[] = [];
+    const sample = async (): Promise<void> => {
+      const at = { seconds: (Date.now() - started) / 1000, rssMiB: rssMiB(serve.pid!), sessionsOpen: await gauge(url, 'logtriage_sessions_open') };
+      samples.push(at);
+      progress(`${at.seconds.toFixed(0).padStart(5)} s  RSS ${at.rssMiB.toFixed(0)} MiB  sessions open ${at.sessionsOpen}`);
+    };
+    const timer = setInterval(() => void sample(), sampleMs);
+    const load = await loaded;
+    clearInterval(timer);
+    await sample();
+
+    await settle(url);
+    await new Promise((r) => setTimeout(r, 1_500));
+    serve.kill('SIGTERM');
+    await new Promise((r) => serve.once('exit', r));
+    sink.send('counts');
+    const counts = await message<{ records: number; anomalies: number; requests: number }>(sink, 'counts');
+    const rss = samples.map((s) => s.rssMiB);
+    const open = samples.map((s) => s.sessionsOpen);
+    return {
+      minutes: options.minutes,
+      rate: options.rate,
+      rssMiB: {
+        first: rss[0] ?? 0,
+        last: rss.at(-1) ?? 0,
+        max: Math.max(...rss),
+        slopeMiBPerMin: slope(samples.map((s) => ({ x: s.seconds / 60, y: s.rssMiB }))),
+      },
+      sessionsOpen: { first: open[0] ?? 0, last: open.at(-1) ?? 0, max: Math.max(...open) },
+      lost: Math.max(0, load.acked - counts.records),
+      sent: load.sent,
+      acked: load.acked,
+      receivedDownstream: counts.records,
+      achievedRate: load.recordsPerSecond,
+      statuses: load.statuses,
+      p99Ms: load.p99Ms,
+      maxMs: load.maxMs,
+      samples,
+    };
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
