@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runApiBenchmark, type StoreFigures } from './api.js';
 import { DETECT_MODELS, idlinesDataset, runDetect, sessionsDataset } from './detect.js';
+import { runFinetuneBenchmark } from './finetune.js';
 import { runIngestBenchmark } from './ingest/run.js';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
 import { runSoak } from './reliability/soak.js';
@@ -143,6 +144,33 @@ program
           `${name} through HTTP: list p99 ≤ ${f.http.listP99Ms.toFixed(1)} ms  search p99 ${f.http.searchP99Ms.toFixed(1)} ms  reviews ${Math.round(f.http.reviewPerSecond).toLocaleString('en-US')}/s (8 in flight: ${Math.round(f.http.reviewPerSecondConcurrent).toLocaleString('en-US')}/s)\n`,
         );
       }
+    }
+  });
+
+program
+  .command('finetune')
+  .description('finetuning data: seconds to build 10,000 synthetic examples in each format (alpaca, sharegpt, chatml: generation, rendering with the runtime prompt, validation, split, write), and the sizes of a default `finetune-data` build per format and source')
+  .option('--count <n>', 'examples built in each format', positiveInt, 10_000)
+  .option('--default-count <n>', 'synthetic failures of the default build (the finetune-data default)', positiveInt, 2_000)
+  .option('--bgl <file>', 'BGL-style labelled log joined to the default build (e.g. ../shared/datasets/loghub2k/BGL/BGL_2k.log, or the full Loghub BGL.log)')
+  .option('--json', 'print one JSON object: {"count","builds":[{format,examples,seconds,…}],"defaultBuild":[{format,examples,bytes,bySource,…}],"machine"}')
+  .action(async (options: { count: number; defaultCount: number; bgl?: string; json?: boolean }) => {
+    const result = await runFinetuneBenchmark({ count: options.count, defaultCount: options.defaultCount, ...(options.bgl ? { bgl: options.bgl } : {}), onProgress: (line) => process.stderr.write(`${line}\n`) });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    process.stdout.write(`${'format'.padEnd(9)} ${'examples'.padStart(8)} ${'seconds'.padStart(8)} ${'generate'.padStart(9)} ${'build'.padStart(7)} ${'write'.padStart(6)} ${'ex/s'.padStart(7)} ${'MiB'.padStart(7)}\n`);
+    for (const b of result.builds) {
+      process.stdout.write(
+        `${b.format.padEnd(9)} ${String(b.examples).padStart(8)} ${b.seconds.toFixed(1).padStart(8)} ${b.generateSeconds.toFixed(1).padStart(9)} ${b.buildSeconds.toFixed(1).padStart(7)} ${b.writeSeconds.toFixed(1).padStart(6)} ${Math.round(b.examplesPerSecond).toString().padStart(7)} ${(b.bytes / 2 ** 20).toFixed(1).padStart(7)}\n`,
+      );
+    }
+    process.stdout.write(`\ndefault build:\n${'format'.padEnd(9)} ${'examples'.padStart(8)} ${'train/val/test'.padStart(15)} ${'MiB'.padStart(7)} ${'tokens mean/max'.padStart(16)}  by source\n`);
+    for (const d of result.defaultBuild) {
+      process.stdout.write(
+        `${d.format.padEnd(9)} ${String(d.examples).padStart(8)} ${`${d.bySplit.train}/${d.bySplit.val}/${d.bySplit.test}`.padStart(15)} ${(d.bytes / 2 ** 20).toFixed(1).padStart(7)} ${`${d.tokensMean}/${d.tokensMax}`.padStart(16)}  ${Object.entries(d.bySource).map(([s, n]) => `${s} ${n}`).join(', ')}\n`,
+      );
     }
   });
 

@@ -47,6 +47,8 @@ export interface BuildDatasetOptions {
   balance?: BalanceMode;
   /** With `balance: cap`: most examples per category. Default {@link DEFAULT_CAP_FACTOR} × the median category count, at least {@link DEFAULT_MIN_CAP}. */
   maxPerClass?: number;
+  /** Most examples kept in all, after balancing (a seeded random choice). Default all. */
+  limit?: number;
   /** Shares of train, validation and test. Default 0.8 / 0.1 / 0.1. */
   splits?: SplitRatios;
   /** Seed of balancing, shuffling and splitting. Default 42. */
@@ -199,6 +201,9 @@ export function buildDataset(labelled: readonly LabelledIncident[], options: Bui
   }
 
   const shuffled = new Random(seed + 1).shuffle(kept);
+  if (options.limit !== undefined && shuffled.length > options.limit) {
+    for (const e of shuffled.splice(options.limit)) drop('over_limit', e.source);
+  }
   const strata = shuffled.map((example) => ({ category: `${example.category}|${example.source}`, example }));
   const parts = splitStratified(strata, options.splits ?? DEFAULT_SPLIT_RATIOS, seed);
   return {

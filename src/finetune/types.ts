@@ -31,6 +31,7 @@ export type DropReason =
   | 'unrenderable'
   | 'category_not_in_taxonomy'
   | 'balanced_out'
+  | 'over_limit'
   | 'no_triage_result'
   | 'heuristic_answer'
   | 'not_flagged';
