@@ -20,6 +20,12 @@ export function isReviewed(incident: Pick<StoredIncident, 'review'>): boolean {
   return incident.review.state === 'confirmed' || incident.review.state === 'relabelled';
 }
 
+/** The reviewed incidents whose last review came before `triagedAt` (all of them when a time is unknown). */
+function reviewedBefore(reviewed: readonly StoredIncident[], triagedAt: number | undefined): StoredIncident[] {
+  if (triagedAt === undefined) return [...reviewed];
+  return reviewed.filter((r) => r.review.reviewedAt === undefined || r.review.reviewedAt < triagedAt);
+}
+
 function isHeuristicBackend(backend: string): boolean {
   return backend === 'heuristic' || backend.startsWith('heuristic:');
 }
@@ -30,9 +36,11 @@ function isHeuristicBackend(backend: string): boolean {
  * them. When the reviewer changed the category, or the result came from the heuristic, the summary
  * is rewritten as `<Category title> in <service>: <first evidence line>` (the old one may name the
  * wrong kind of failure, or say "heuristic") and a changed category gets confidence
- * {@link RELABELLED_CONFIDENCE}. The similar incidents are found among the reviewed ones as the
- * triage worker finds them. Incidents without a triage result, and heuristic answers the reviewer
- * did not rewrite (unless `allowHeuristic`), are dropped and counted.
+ * {@link RELABELLED_CONFIDENCE}. The similar incidents are found as the triage worker found them
+ * when it triaged the incident: among the incidents reviewed before that (by `reviewedAt`, the time
+ * of the last review action), so the prompt is the one the model was sent, and a later review of a
+ * look-alike does not leak its label into the prompt. Incidents without a triage result, and
+ * heuristic answers the reviewer did not rewrite (unless `allowHeuristic`), are dropped and counted.
  */
 export function reviewedLabelledIncidents(
   incidents: readonly StoredIncident[],
@@ -76,7 +84,7 @@ export function reviewedLabelledIncidents(
       id: incident.id,
       signature: incident.signature,
       incident,
-      similar: similarIncidents(incident, reviewed),
+      similar: similarIncidents(incident, reviewedBefore(reviewed, incident.triage.triagedAt)),
       answer,
     });
   }
