@@ -126,7 +126,7 @@ export async function runFinetuneBenchmark(options: FinetuneBenchOptions = {}): 
         synthetic: { anomalies: options.defaultCount ?? 2_000, seed },
         ...(options.bgl ? { file: { path: options.bgl, format: 'bgl' as const } } : {}),
         seed,
-        progress: { tick() {}, setTotal() {}, stop() {} },
+        quiet: true,
       });
       defaultBuild.push({
         format,

@@ -21,22 +21,25 @@ export class GgufTokenCounter {
     this.name = `gguf:${basename(path)}`;
   }
 
-  /** Loads the vocabulary of the GGUF model at `path`. Throws {@link InputError} when it is not a readable GGUF base model. */
-  static async load(path: string): Promise<GgufTokenCounter> {
+  /**
+   * Loads the vocabulary of the GGUF model at `path`. Throws {@link InputError}, naming `setting`
+   * (where the path came from), when it is not a readable GGUF base model.
+   */
+  static async load(path: string, setting = '--tokenizer'): Promise<GgufTokenCounter> {
     let type: unknown;
     try {
       type = readGgufHeader(path).metadata['general.type'];
     } catch (error) {
-      throw new InputError(`--tokenizer: ${(error as Error).message}`, { cause: error });
+      throw new InputError(`${setting}: ${(error as Error).message}`, { cause: error });
     }
-    if (type === 'adapter') throw new InputError(`--tokenizer: ${path} is a LoRA adapter; give the base model it was trained on (triage.modelPath)`);
+    if (type === 'adapter') throw new InputError(`${setting}: ${path} is a LoRA adapter; give the base model it was trained on (triage.modelPath)`);
     const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
     try {
       const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
       return new GgufTokenCounter(llama, model, path);
     } catch (error) {
       await llama.dispose();
-      throw new InputError(`--tokenizer: cannot load the vocabulary of ${path} (${(error as Error).message})`, { cause: error });
+      throw new InputError(`${setting}: cannot load the vocabulary of ${path} (${(error as Error).message})`, { cause: error });
     }
   }
 

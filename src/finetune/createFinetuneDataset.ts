@@ -6,7 +6,7 @@ import { DEFAULT_SPLIT_RATIOS } from '../synthetic/index.js';
 import type { Taxonomy } from '../triage/taxonomy.js';
 import type { TriageLanguage } from '../triage/types.js';
 import { InputError } from '../util/errors.js';
-import { createProgress, type Progress } from '../util/progress.js';
+import { createProgress } from '../util/progress.js';
 import { bglLabelledIncidents } from './bgl/bglLabelledIncidents.js';
 import { loadBglTagMapping } from './bgl/bglTagMapping.js';
 import { buildDataset, DEFAULT_MAX_ANSWER_TOKENS, type BalanceMode } from './buildDataset.js';
@@ -65,8 +65,8 @@ export interface CreateFinetuneDatasetOptions {
   maxPerClass?: number;
   splits?: SplitRatios;
   seed?: number;
-  /** Progress of the rendering (default: a bar on a TTY standard error, plain lines otherwise). */
-  progress?: Progress;
+  /** No progress output (by default a bar on a TTY standard error, plain lines otherwise). */
+  quiet?: boolean;
   /** Phase messages (default none). */
   onStatus?: (line: string) => void;
 }
@@ -147,6 +147,8 @@ export async function createFinetuneDataset(options: CreateFinetuneDatasetOption
       if (file.format === 'bgl') {
         const mapping = loadBglTagMapping(taxonomy, file.bglMapping);
         status(`reading BGL-style lines from ${file.path}`);
+        const reading = createProgress({ label: 'reading BGL', unit: 'lines', quiet: options.quiet ?? false });
+        let seen = 0;
         const result = await bglLabelledIncidents(file.path, taxonomy, {
           mapping,
           evidence: options.evidence ?? 3,
@@ -154,8 +156,11 @@ export async function createFinetuneDataset(options: CreateFinetuneDatasetOption
           ...(file.maxEvents !== undefined ? { maxEvents: file.maxEvents } : {}),
           ...(file.maxLines !== undefined ? { maxLines: file.maxLines } : {}),
           ...(file.maxLineChars !== undefined ? { maxLineChars: file.maxLineChars } : {}),
-          onLines: (n) => status(`  ${n.toLocaleString('en-US')} lines read`),
-        });
+          onLines: (n) => {
+            reading.tick(n - seen);
+            seen = n;
+          },
+        }).finally(() => reading.stop());
         if (result.alertSessions === 0) {
           throw new InputError(`${file.path}: no line carries an alert tag in its first column (${result.lines} lines, ${result.skippedLines} not in the BGL layout); BGL marks normal lines "-" and alerts with their tag (KERNDTLB, APPREAD, …)`);
         }
@@ -186,8 +191,7 @@ export async function createFinetuneDataset(options: CreateFinetuneDatasetOption
     }
   }
 
-  const progress = options.progress ?? createProgress({ label: 'finetune-data', unit: 'incidents', total: labelled.length });
-  progress.setTotal(labelled.length);
+  const progress = createProgress({ label: 'finetune-data', unit: 'incidents', total: labelled.length, quiet: options.quiet ?? false });
   const seed = options.seed ?? 42;
   const maxAnswerTokens = options.maxAnswerTokens ?? DEFAULT_MAX_ANSWER_TOKENS;
   const maxExampleTokens = options.maxExampleTokens ?? options.maxPromptTokens + maxAnswerTokens;

@@ -24,7 +24,9 @@ export function syntheticAnswer(sequence: SyntheticSequence, incident: PromptInc
   const n = lines.length;
   const f = sequence.failureIndex ?? n - 1;
   const failing = lines[f]!;
-  const service = String(failing.resource['service.name'] ?? incident.service ?? 'the service');
+  // The prompt shows log bodies only, not which service wrote each line: the answer names none
+  // that the model could not see.
+  const service = 'the failing service';
   const after = lines.slice(f + 1).map((line, k) => ({ line, index: f + 1 + k }));
   const errorsAfter = after.filter(({ line }) => line.severityNumber >= 17).map(({ index }) => index);
   const last = lines[n - 1]!;
@@ -37,7 +39,7 @@ export function syntheticAnswer(sequence: SyntheticSequence, incident: PromptInc
   const atFailure = incident.evidence.find((e) => e.position === f);
   const expected = atFailure?.expected[0];
   const expectedText = expected ? (expected.templateId === '<end>' ? 'the end of the request' : expected.template ? quoted(expected.template, 100) : undefined) : undefined;
-  sentences.push(`At line [${f}] ${service} logged ${quoted(failing.body)}${expectedText ? `, where the sequence model expected ${expectedText}` : ''}.`);
+  sentences.push(`At line [${f}] the request logged ${quoted(failing.body)}${expectedText ? `, where the sequence model expected ${expectedText}` : ''}.`);
   const echoes = errorsAfter.filter((i) => i !== n - 1).slice(0, 2);
   if (echoes.length > 0) sentences.push(`The failure shows again in line${echoes.length > 1 ? 's' : ''} ${lineRefs(echoes)}: ${quoted(lines[echoes[0]!]!.body, 120)}.`);
   if (n - 1 > f) {
@@ -55,7 +57,7 @@ export function syntheticAnswer(sequence: SyntheticSequence, incident: PromptInc
     category,
     severity,
     confidence: SYNTHETIC_CONFIDENCE,
-    summary: summaryLine(`${categoryTitle(category)} in ${service}: ${failing.body}`),
+    summary: summaryLine(`${categoryTitle(category)}: ${failing.body}`),
     explanation: explanationText(sentences),
     evidence_lines: evidenceLines,
     suggested_actions: suggestedActions(category, service, f),

@@ -12,7 +12,6 @@ import type { TriageInput, TriageOutcome, Triager, TriagePrompt } from '../../sr
 
 const taxonomy = loadTaxonomy();
 const root = mkdtempSync(join(tmpdir(), 'logtriage-parity-'));
-const quiet = { tick() {}, setTotal() {}, stop() {} };
 
 /** Real HDFS lines of a block whose write failed (Loghub HDFS), with their templates. */
 const HDFS: [string, string, string][] = [
@@ -94,7 +93,7 @@ afterAll(async () => {
 
 async function build(format: FinetuneFormat): Promise<ParsedRecord[]> {
   const out = join(root, `ds-${format}`);
-  await createFinetuneDataset({ sources: ['incidents'], store: { store, target: store.target }, out, format, taxonomy, maxPromptTokens: triageConfigSchema.parse({}).maxPromptTokens, balance: 'none', progress: quiet });
+  await createFinetuneDataset({ sources: ['incidents'], store: { store, target: store.target }, out, format, taxonomy, maxPromptTokens: triageConfigSchema.parse({}).maxPromptTokens, balance: 'none', quiet: true });
   return ['train', 'val', 'test'].flatMap((split) =>
     readFileSync(join(out, `${split}.jsonl`), 'utf8')
       .split('\n')

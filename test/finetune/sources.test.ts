@@ -136,7 +136,7 @@ describe('BGL source', () => {
 
   it('finetune-data --source file --file-format bgl writes a dataset with the BGL source in its card', async () => {
     const out = join(root, 'bgl');
-    const { card } = await createFinetuneDataset({ sources: ['file'], file: { path: BGL, format: 'bgl' }, out, format: 'sharegpt', taxonomy, maxPromptTokens: 3072, progress: { tick() {}, setTotal() {}, stop() {} } });
+    const { card } = await createFinetuneDataset({ sources: ['file'], file: { path: BGL, format: 'bgl' }, out, format: 'sharegpt', taxonomy, maxPromptTokens: 3072, quiet: true });
     expect(card.bySource.bgl!.total).toBe(card.examples);
     expect(card.examples).toBeGreaterThan(10);
     expect(card.dropped.duplicate_signature?.bgl).toBeGreaterThan(0);
@@ -150,6 +150,6 @@ describe('BGL source', () => {
     await expect(readBglSessions(text)).rejects.toThrow(/BGL layout/);
     const normal = join(root, 'normal.log');
     writeFileSync(normal, readFileSync(BGL, 'utf8').split('\r\n').filter((l) => l.startsWith('- ')).join('\r\n'));
-    await expect(createFinetuneDataset({ sources: ['file'], file: { path: normal, format: 'bgl' }, out: join(root, 'none'), format: 'chatml', taxonomy, maxPromptTokens: 3072 })).rejects.toThrow(/no line carries an alert tag/);
+    await expect(createFinetuneDataset({ sources: ['file'], file: { path: normal, format: 'bgl' }, out: join(root, 'none'), format: 'chatml', taxonomy, maxPromptTokens: 3072, quiet: true })).rejects.toThrow(/no line carries an alert tag/);
   });
 });

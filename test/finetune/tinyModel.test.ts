@@ -78,7 +78,7 @@ describe('a dataset built with the model’s tokenizer, served by LlamaCppTriage
       countTokens: (text) => counter.count(text),
       tokenCounter: counter.name,
       balance: 'none',
-      progress: { tick() {}, setTotal() {}, stop() {} },
+      quiet: true,
     });
     expect(card.tokenCounter).toBe('gguf:tiny-llama.gguf');
     expect(card.examples).toBeGreaterThan(0);

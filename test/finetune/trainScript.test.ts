@@ -25,7 +25,7 @@ function run(args: string[], input?: string) {
 beforeAll(async () => {
   if (!python) return;
   for (const format of FINETUNE_FORMATS) {
-    await createFinetuneDataset({ sources: ['synthetic'], synthetic: { anomalies: 12 }, out: join(root, format), format, taxonomy: loadTaxonomy(), maxPromptTokens: 3072, balance: 'none', progress: { tick() {}, setTotal() {}, stop() {} } });
+    await createFinetuneDataset({ sources: ['synthetic'], synthetic: { anomalies: 12 }, out: join(root, format), format, taxonomy: loadTaxonomy(), maxPromptTokens: 3072, balance: 'none', quiet: true });
   }
 });
 

@@ -104,7 +104,7 @@ export function finetuneDataCommand(): Command {
       let store: KyselyIncidentStore | undefined;
       try {
         if (tokenizerPath && tokenizerPath !== 'none') {
-          counter = await GgufTokenCounter.load(tokenizerPath);
+          counter = await GgufTokenCounter.load(tokenizerPath, options.tokenizer ? '--tokenizer' : 'triage.modelPath (counts the prompt tokens as the llamacpp backend does; --tokenizer none for the estimate)');
           status(`counting tokens with ${counter.name}`);
         }
         if ((options.source as SourceKind[]).includes('incidents')) store = await createIncidentStore({ ...config.store, dataDir: config.service.dataDir });
@@ -140,7 +140,7 @@ export function finetuneDataCommand(): Command {
           splits: options.split,
           seed: options.seed,
           onStatus: status,
-          ...(options.quiet ? { progress: { tick() {}, setTotal() {}, stop() {} } } : {}),
+          quiet: options.quiet ?? false,
         });
         const { card } = result;
         if (options.json) {
