@@ -39,7 +39,7 @@ export async function downstream(): Promise<Downstream> {
 }
 
 /** Polls `probe` every 100 ms until it returns something other than undefined; throws `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await probe();

@@ -168,6 +168,8 @@ describe('logtriage end to end (issue 8)', () => {
 
     // The incident and its triage are durable in the SQLite file once the service has stopped.
     await service!.stop();
+    // The injected backend stays the caller's: the service did not dispose of it.
+    expect(triager!.countTokens('connection refused')).toBeGreaterThan(0);
     const dbPath = join(dataDir, 'logtriage.db');
     expect(existsSync(dbPath)).toBe(true);
     const store = await createIncidentStore({ ...service!.config.store, sqlitePath: dbPath, dataDir });

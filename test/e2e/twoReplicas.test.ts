@@ -163,8 +163,8 @@ describe.skipIf(!PG_URL)(PG_URL ? 'two logtriage serve replicas on one PostgreSQ
     const start = BigInt(Date.now()) * 1_000_000n + 123_456n;
     const response = await postLogs(a.http, 'shop', failingRequest(7, 'segfault in libcrypto while signing order 7').map((body) => [trace, body] as const), (i) => `${start + BigInt(i) * 1_500_000n}`);
     expect(response.status).toBe(200);
-    await waitFor('the incident of the nanosecond-timed session', async () => ((await listIncidents(a.api)).length > before ? true : undefined), 5_000);
-  }, 20_000);
+    await waitFor('the incident of the nanosecond-timed session', async () => ((await listIncidents(a.api)).length > before ? true : undefined), 10_000);
+  }, 30_000);
 
   it('stops both replicas cleanly on SIGTERM', async () => {
     const codes = await Promise.all(replicas.map((r) => r.stop('SIGTERM')));
