@@ -42,10 +42,10 @@ interface FinetuneDataOptions {
   quiet?: boolean;
 }
 
-function sources(value: string, previous: string[]): string[] {
+function sources(value: string, previous: string[] | undefined): string[] {
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of list) if (!(SOURCE_KINDS as readonly string[]).includes(s)) throw new InvalidArgumentError(`"${s}" is not a source; choose from ${SOURCE_KINDS.join(', ')}`);
-  return [...previous, ...list];
+  return [...(previous ?? []), ...list];
 }
 
 function splitRatios(value: string): SplitRatios {
@@ -69,7 +69,7 @@ function positive(value: string): number {
 export function finetuneDataCommand(): Command {
   return new Command('finetune-data')
     .description('build a finetuning dataset (Unsloth formats) from reviewed incidents, synthetic data or a labelled file, rendered exactly as triage prompts the model at run time')
-    .requiredOption('--source <list>', `where examples come from, comma-separated or repeated: ${SOURCE_KINDS.join(', ')}`, sources, [])
+    .requiredOption('--source <list>', `where examples come from, comma-separated or repeated: ${SOURCE_KINDS.join(', ')}`, sources)
     .addOption(new Option('--format <format>', 'alpaca (instruction/input/output), sharegpt (conversations) or chatml (messages)').choices(FINETUNE_FORMATS).default('chatml'))
     .requiredOption('-o, --out <dir>', 'output folder: train.jsonl, val.jsonl, test.jsonl, dataset_card.json, README.md')
     .option('--input <file>', '--source file: an incident export (JSON lines) or, with --file-format bgl, BGL-style labelled log lines')
@@ -83,7 +83,7 @@ export function finetuneDataCommand(): Command {
     .option('--max-example-tokens <n>', 'drop examples longer than this (default triage.maxPromptTokens + triage.maxTokens)', positive)
     .addOption(new Option('--balance <mode>', 'cap: at most --max-per-class examples per category; none: keep all').choices(BALANCE_MODES).default('cap'))
     .option('--max-per-class <n>', 'with --balance cap (default 3 × the median category, at least 100)', positive)
-    .option('--split <train,val,test>', 'shares of the stratified split', splitRatios, { train: 0.8, val: 0.1, test: 0.1 })
+    .addOption(new Option('--split <train,val,test>', 'shares of the stratified split').argParser(splitRatios).default({ train: 0.8, val: 0.1, test: 0.1 }, '0.8,0.1,0.1'))
     .option('--seed <n>', 'seed of generation, balancing and splitting: the same seed writes the same files', nonNegativeInt, 42)
     .option('--allow-heuristic', 'keep reviewed incidents whose answer came from the keyword heuristic and whose explanation the reviewer did not rewrite')
     .option('--json', 'print the dataset card as JSON')
