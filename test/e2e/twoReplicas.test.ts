@@ -54,11 +54,13 @@ async function metric(http: string, name: string): Promise<number> {
 }
 
 describe.skipIf(!PG_URL)(PG_URL ? 'two logtriage serve replicas on one PostgreSQL' : `two logtriage serve replicas on one PostgreSQL (skipped: ${PG_SKIP_REASON})`, () => {
-  const root = mkdtempSync(join(tmpdir(), 'logtriage-replicas-'));
+  // Made in beforeAll: the body of a skipped describe still runs, its hooks do not.
+  let root = '';
   const schema = `lt_e2e_${randomBytes(5).toString('hex')}`;
   const replicas: ServeProcess[] = [];
 
   beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'logtriage-replicas-'));
     await adminQuery(`CREATE SCHEMA ${schema}`);
     // One tier-1 model for both: trained once, its registry (model + template snapshot) copied into each data dir.
     const trainDir = join(root, 'train');
@@ -82,7 +84,7 @@ describe.skipIf(!PG_URL)(PG_URL ? 'two logtriage serve replicas on one PostgreSQ
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop('SIGKILL')));
     await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    rmSync(root, { recursive: true, force: true });
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('records the incidents of both in one store, lists all from either, and triages each exactly once', async () => {
