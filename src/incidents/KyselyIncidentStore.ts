@@ -269,7 +269,7 @@ export class KyselyIncidentStore implements IncidentStore {
     return this.run('record an incident', async (db) => {
       const row = await db
         .insertInto('incidents')
-        .values(newIncidentRow(incident, newIncidentId(incident.detectedAt), now))
+        .values(newIncidentRow(incident, newIncidentId(Math.round(incident.detectedAt)), now))
         .onConflict((conflict) =>
           conflict.column('signature').doUpdateSet((eb) => ({
             occurrences: eb('incidents.occurrences', '+', 1),
@@ -588,7 +588,7 @@ export class KyselyIncidentStore implements IncidentStore {
           last_error: String(error).slice(0, MAX_ERROR),
           claimed_by: null,
           lease_until: null,
-          not_before: options.final ? null : (options.retryAt ?? now),
+          not_before: options.final ? null : Math.round(options.retryAt ?? now),
           updated_at: now,
         })
         .where('id', '=', id)

@@ -26,10 +26,12 @@ export function newIncidentRow(incident: NewIncident, id: string, now: number): 
     session_key: incident.sessionKey,
     service: incident.service ?? null,
     trace_id: incident.traceId ?? null,
-    first_timestamp: incident.firstTimestamp,
-    last_timestamp: incident.lastTimestamp,
-    detected_at: incident.detectedAt,
-    last_detected_at: incident.detectedAt,
+    // Times are whole milliseconds in the store (bigint on PostgreSQL); OTLP times arrive with
+    // microseconds as fractions.
+    first_timestamp: Math.round(incident.firstTimestamp),
+    last_timestamp: Math.round(incident.lastTimestamp),
+    detected_at: Math.round(incident.detectedAt),
+    last_detected_at: Math.round(incident.detectedAt),
     occurrences: 1,
     template_ids: JSON.stringify(incident.templateIds),
     templates: JSON.stringify(incident.templates),

@@ -152,13 +152,10 @@ describe.skipIf(!PG_URL)(PG_URL ? 'two logtriage serve replicas on one PostgreSQ
 
   }, 120_000);
 
-  // Known defect, pinned here: OTLP times are nanoseconds and the receiver keeps microseconds, so
-  // a session's first/last timestamps are fractional milliseconds (e.g. 1795453713072.9998, also
-  // from whole-millisecond nanosecond strings, through the float division); PostgreSQL refuses them
-  // for the store's bigint columns ("invalid input syntax for type bigint") and the incident is lost
-  // (`incident sink failed`). SQLite stores them as they are. When the store rounds timestamps,
-  // this starts passing: make it an ordinary `it`.
-  it.fails('records the incident of a session whose records carry nanosecond OTLP times (sub-millisecond)', async () => {
+  // OTLP times are nanoseconds and the receiver keeps microseconds, so a session's timestamps are
+  // fractional milliseconds; the store keeps whole milliseconds (PostgreSQL's bigint columns refused
+  // the fractions before, and the incident was lost).
+  it('records the incident of a session whose records carry nanosecond OTLP times (sub-millisecond)', async () => {
     const [a] = replicas as [ServeProcess, ServeProcess];
     const before = (await listIncidents(a.api)).length;
     const trace = traceId(0x10000);

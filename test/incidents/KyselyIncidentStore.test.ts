@@ -79,6 +79,13 @@ describe.each(backends)('KyselyIncidentStore on $name', ({ make, skip }) => {
       expect(await store.get('inc_unknown')).toBeUndefined();
     });
 
+    it('keeps times in whole milliseconds: OTLP times arrive with microseconds as fractions', async () => {
+      const input = newIncident(['E7'], { firstTimestamp: 1_795_453_713_072.9998, lastTimestamp: 1_795_453_713_080.25, detectedAt: 1_795_453_713_100.5 });
+      const { id } = await store.record(input);
+      const stored = await store.get(id);
+      expect([stored!.firstTimestamp, stored!.lastTimestamp, stored!.detectedAt]).toEqual([1_795_453_713_073, 1_795_453_713_080, 1_795_453_713_101]);
+    });
+
     it('counts the same signature again as one more occurrence, keeping the latest detection', async () => {
       const first = await store.record(newIncident(['E1', 'E2'], { detectedAt: BASE_TIME }));
       const again = await store.record(newIncident(['E1', 'E2'], { detectedAt: BASE_TIME + 60_000, sessionKey: 'other' }));
