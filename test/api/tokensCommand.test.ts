@@ -1,40 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/program.js';
+import { runCli } from '../cli/runCli.js';
 import { createIncidentStore } from '../../src/incidents/index.js';
 import { InputError } from '../../src/util/errors.js';
-
-function exitOverrideAll(command: Command): void {
-  command.exitOverride();
-  for (const sub of command.commands) exitOverrideAll(sub);
-}
 
 describe('logtriage tokens', () => {
   let dataDir: string;
 
   /** Runs the CLI in-process against the temp data directory; answers what it wrote. */
-  async function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    });
-    const program = buildProgram();
-    exitOverrideAll(program);
-    try {
-      await program.parseAsync(['node', 'logtriage', '--set', `service.dataDir=${dataDir}`, ...args]);
-    } finally {
-      vi.restoreAllMocks();
-    }
-    return { stdout, stderr };
+  function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+    return runCli('--set', `service.dataDir=${dataDir}`, ...args);
   }
 
   beforeEach(() => {

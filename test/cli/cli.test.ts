@@ -3,31 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/program.js';
 import { createIncidentStore, signatureOf } from '../../src/incidents/index.js';
 import { ConfigError } from '../../src/util/errors.js';
+import { runCli } from './runCli.js';
+import { buildProgram } from '../../src/cli/program.js';
 
-/** Runs the CLI in-process and returns what it wrote to stdout and stderr. */
-async function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const program = buildProgram().exitOverride();
-  for (const command of program.commands) command.exitOverride();
-  try {
-    await program.parseAsync(['node', 'logtriage', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return { stdout, stderr };
-}
+const run = runCli;
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'logtriage-cli-'));

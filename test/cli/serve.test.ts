@@ -1,28 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
-import { decodeLogsProtobuf, logEventsOf, type OtlpLogRecord } from '../../src/ingest/otlp/index.js';
+import { logEventsOf } from '../../src/ingest/otlp/index.js';
+import { downstream } from '../e2e/downstream.js';
 import { LogtriageService } from '../../src/cli/serve/LogtriageService.js';
-
-/** A downstream OTLP/HTTP endpoint that keeps every record it receives. */
-async function downstream(): Promise<{ server: Server; url: string; records: OtlpLogRecord[] }> {
-  const records: OtlpLogRecord[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const request = decodeLogsProtobuf(Buffer.concat(chunks));
-      for (const rl of request.resourceLogs) for (const sl of rl.scopeLogs) records.push(...sl.logRecords);
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, records };
-}
 
 let trace = 0;
 function traceRecords(bodies: string[]): object[] {
@@ -69,7 +52,7 @@ describe('logtriage serve (LogtriageService)', () => {
   afterAll(async () => {
     await service.stop();
     await service.stop();
-    await new Promise<void>((resolve) => sink.server.close(() => resolve()));
+    await sink.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
