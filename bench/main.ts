@@ -9,6 +9,7 @@ import { DETECT_MODELS, idlinesDataset, runDetect, sessionsDataset } from './det
 import { runFinetuneBenchmark } from './finetune.js';
 import { runIngestBenchmark } from './ingest/run.js';
 import { runParseBenchmark, type ParseFigures } from './parse.js';
+import { FUZZ_TARGETS, runFuzz, type FuzzTarget } from './reliability/fuzz.js';
 import { runSoak } from './reliability/soak.js';
 import { runTriageBenchmark, TRIAGE_BENCH_BACKENDS, type TriageBenchBackend } from './triage.js';
 
@@ -237,6 +238,40 @@ program
   );
 
 program
+  .command('fuzz')
+  .description('reliability: random and mutated bodies against the OTLP/HTTP receiver (protobuf, JSON, gzip), the OTLP/gRPC receiver (raw bytes to LogsService/Export) and the HTTP API (paths, queries, methods, review bodies; real SQLite), all in one in-process `logtriage serve`; cases/s, answers by status, and every case that crashed, hung or answered out of form')
+  .option('--cases <n>', 'cases per target', positiveInt, 20_000)
+  .option('--seed <n>', 'seed (case i of a target is the same for the same seed)', positiveInt, 20_261_123)
+  .option('--targets <list>', `comma-separated: ${FUZZ_TARGETS.join(', ')}`, (v: string) => v.split(',').map((t) => t.trim()), [...FUZZ_TARGETS] as string[])
+  .option('--concurrency <n>', 'requests in flight', positiveInt, 4)
+  .option('--timeout-ms <n>', 'longest wait for one answer before it counts as a hang', positiveInt, 10_000)
+  .option('--json', 'print one JSON object: {"seed","targets":[{"target","cases","casesPerSecond","statuses","failureCount","failures",…}],"processErrors","downstreamUndecodable"}')
+  .action(async (options: { cases: number; seed: number; targets: string[]; concurrency: number; timeoutMs: number; json?: boolean }) => {
+    const unknown = options.targets.filter((t) => !(FUZZ_TARGETS as readonly string[]).includes(t));
+    if (unknown.length > 0) throw new Error(`--targets: unknown ${unknown.join(', ')}; expected ${FUZZ_TARGETS.join(', ')}`);
+    const result = await runFuzz({
+      cases: options.cases,
+      seed: options.seed,
+      targets: options.targets as FuzzTarget[],
+      concurrency: options.concurrency,
+      timeoutMs: options.timeoutMs,
+      onProgress: (line) => process.stderr.write(`${line}\n`),
+    });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      process.stdout.write(`seed ${result.seed}\n${'target'.padEnd(10)} ${'cases'.padStart(7)} ${'cases/s'.padStart(8)} ${'failures'.padStart(8)} ${'slowest ms'.padStart(10)}  answers\n`);
+      for (const t of result.targets) {
+        process.stdout.write(`${t.target.padEnd(10)} ${String(t.cases).padStart(7)} ${t.casesPerSecond.toFixed(0).padStart(8)} ${String(t.failureCount).padStart(8)} ${t.slowest.ms.toFixed(0).padStart(10)}  ${JSON.stringify(t.statuses)}\n`);
+        for (const f of t.failures) process.stdout.write(`  case ${f.case} (${f.kind}): ${f.problem}\n    ${f.sample}\n`);
+      }
+      process.stdout.write(`process errors ${result.processErrors.length}, forwarded requests downstream could not decode ${result.downstreamUndecodable}\n`);
+    }
+    const failed = result.targets.some((t) => t.failureCount > 0 || t.validRefused > 0) || result.processErrors.length > 0 || result.downstreamUndecodable > 0;
+    if (failed) process.exitCode = 1;
+  });
+
+program
   .command('soak')
   .description('reliability: `logtriage serve` fed by the ingest load generator at a fixed rate for N minutes; RSS (VmRSS) and logtriage_sessions_open sampled every 10 s, slope of RSS, records lost')
   .option('--minutes <n>', 'minutes of load', positiveInt, 10)
@@ -252,7 +287,7 @@ program
     const { rssMiB: rss, sessionsOpen: open } = result;
     process.stdout.write(
       `${result.minutes} min at ${result.rate.toLocaleString('en-US')} records/s (achieved ${Math.round(result.achievedRate).toLocaleString('en-US')}/s, p99 ${result.p99Ms.toFixed(1)} ms, answers ${JSON.stringify(result.statuses)})\n` +
-        `RSS MiB first ${rss.first.toFixed(0)}  last ${rss.last.toFixed(0)}  max ${rss.max.toFixed(0)}  slope ${rss.slopeMiBPerMin.toFixed(2)} MiB/min\n` +
+        `RSS MiB first ${rss.first.toFixed(0)}  last ${rss.last.toFixed(0)}  max ${rss.max.toFixed(0)}  slope ${rss.slopeMiBPerMin.toFixed(2)} MiB/min (after the first fifth ${rss.slopeAfterWarmupMiBPerMin.toFixed(2)})\n` +
         `sessions open first ${open.first}  last ${open.last}  max ${open.max}\nlost ${result.lost} of ${result.acked.toLocaleString('en-US')} acknowledged\n`,
     );
   });
