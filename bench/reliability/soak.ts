@@ -33,7 +33,8 @@ export interface SoakSample {
 export interface SoakResult {
   minutes: number;
   rate: number;
-  rssMiB: { first: number; last: number; max: number; slopeMiBPerMin: number };
+  /** `slopeMiBPerMin` over every sample; `slopeAfterWarmupMiBPerMin` over the samples after the first fifth of the run (heap and caches grow first). */
+  rssMiB: { first: number; last: number; max: number; slopeMiBPerMin: number; slopeAfterWarmupMiBPerMin: number };
   sessionsOpen: { first: number; last: number; max: number };
   /** Records acknowledged to the load generator that never reached the sink. */
   lost: number;
@@ -225,6 +226,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         last: rss.at(-1) ?? 0,
         max: Math.max(...rss),
         slopeMiBPerMin: slope(samples.map((s) => ({ x: s.seconds / 60, y: s.rssMiB }))),
+        slopeAfterWarmupMiBPerMin: slope(samples.filter((s) => s.seconds >= seconds / 5).map((s) => ({ x: s.seconds / 60, y: s.rssMiB }))),
       },
       sessionsOpen: { first: open[0] ?? 0, last: open.at(-1) ?? 0, max: Math.max(...open) },
       lost: Math.max(0, load.acked - counts.records),
