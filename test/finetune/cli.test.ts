@@ -1,36 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/program.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { signatureOf } from '../../src/incidents/index.js';
 import { InputError } from '../../src/util/errors.js';
+import { runCli as run } from '../cli/runCli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'logtriage-finetune-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-afterEach(() => vi.restoreAllMocks());
-
-/** Runs the CLI in-process and returns what it wrote to stdout and stderr. */
-async function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const program = buildProgram().exitOverride();
-  for (const command of program.commands) command.exitOverride();
-  try {
-    await program.parseAsync(['node', 'logtriage', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return { stdout, stderr };
-}
 
 describe('logtriage finetune-data', () => {
   it('writes the splits and the card, and prints the files and the counts per category', async () => {
