@@ -239,20 +239,22 @@ function deepJson(depth: number, object: boolean): string {
 /** Replaces, deletes or retypes one node of a JSON value, in place where it can; returns the (new) root. */
 export function mutateJson(r: Rand, root: unknown): unknown {
   const nodes: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
-  const walk = (value: unknown): void => {
+  // Nodes below depth 100 are not candidates: an earlier mutation may have nested thousands of levels there.
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 100) return;
     if (Array.isArray(value)) {
       value.forEach((item, i) => {
         nodes.push({ parent: value, key: i });
-        walk(item);
+        walk(item, depth + 1);
       });
     } else if (typeof value === 'object' && value !== null) {
       for (const [key, item] of Object.entries(value)) {
         nodes.push({ parent: value as Record<string, unknown>, key });
-        walk(item);
+        walk(item, depth + 1);
       }
     }
   };
-  walk(root);
+  walk(root, 0);
   if (nodes.length === 0) return randomJson(r);
   const { parent, key } = r.pick(nodes);
   const holder = parent as Record<string | number, unknown>;
@@ -270,7 +272,7 @@ export function mutateJson(r: Rand, root: unknown): unknown {
       break;
     }
     default:
-      holder[key] = JSON.parse(deepJson(50 + r.int(2_000), r.chance(0.5))) as unknown;
+      holder[key] = JSON.parse(deepJson(50 + r.int(1_000), r.chance(0.5))) as unknown;
   }
   return root;
 }

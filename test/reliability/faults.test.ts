@@ -9,6 +9,7 @@ import { configSchema, type ConfigInput } from '../../src/config/index.js';
 import { createIncidentStore, signatureOf, type IncidentStore, type NewIncident } from '../../src/incidents/index.js';
 import { encodeLogsProtobuf } from '../../src/ingest/otlp/index.js';
 import type { SequenceScorer } from '../../src/scoring/index.js';
+import { adminQuery, PG_SKIP_REASON, PG_URL, postgresBackend, urlWithSchema } from '../incidents/storeFixtures.js';
 import { Downstream, logsRequest, post, textRecord, waitFor } from '../plugins/otel-collector/helpers.js';
 
 const PROTOBUF = { 'content-type': 'application/x-protobuf' };
@@ -272,6 +273,14 @@ const fakeScorer = {
   dispose: () => Promise.resolve(),
 } as unknown as SequenceScorer;
 
+// Each session a different template sequence: the store merges incidents of one signature.
+const failing = (block: string, responders = 1) => [
+  `Receiving block ${block} src: /10.250.19.102:54106 dest: /10.250.19.102:50010`,
+  `Exception in receiveBlock for block ${block} java.io.IOException: Connection reset by peer`,
+  `writeBlock ${block} received exception java.io.IOException: Connection reset by peer`,
+  ...Array.from({ length: responders }, (_, i) => `PacketResponder ${i} for block ${block} terminating`),
+];
+
 describe('faults: the incident store becomes unavailable (SQLite, a closed handle)', () => {
   it('keeps ingesting, answers the API with 503 store_unavailable, counts the incident it could not record, and records and triages later incidents once the store answers again', async () => {
     const dataDir = tempDir();
@@ -303,13 +312,6 @@ describe('faults: the incident store becomes unavailable (SQLite, a closed handl
       },
       { sink: store, scorer: fakeScorer },
     );
-    // Each session a different template sequence: the store merges incidents of one signature.
-    const failing = (block: string, responders = 1) => [
-      `Receiving block ${block} src: /10.250.19.102:54106 dest: /10.250.19.102:50010`,
-      `Exception in receiveBlock for block ${block} java.io.IOException: Connection reset by peer`,
-      `writeBlock ${block} received exception java.io.IOException: Connection reset by peer`,
-      ...Array.from({ length: responders }, (_, i) => `PacketResponder ${i} for block ${block} terminating`),
-    ];
     const triaged = async (): Promise<string[]> => (await real.list({ status: 'triaged' })).items.map((i) => i.sessionKey);
 
     expect((await send(http, failing('blk_1'))).status).toBe(200);
@@ -335,5 +337,59 @@ describe('faults: the incident store becomes unavailable (SQLite, a closed handl
     expect(await metric(service, 'logtriage_incidents_failed_total')).toBe(1);
     // Anomaly records go downstream in batches, at most a second apart.
     await waitFor(() => downstream.records().filter((r) => r.eventName === 'logtriage.anomaly').length >= 3, 5_000);
+  }, 60_000);
+});
+
+describe.skipIf(!PG_URL)('faults: the PostgreSQL connections of the incident store are terminated', () => {
+  it('keeps ingesting while pg_terminate_backend cuts the store off, then records and triages later incidents without a restart', async () => {
+    if (!PG_URL) throw new Error(PG_SKIP_REASON);
+    // A terminated connection must not become an uncaught error: in `logtriage serve` that ends the process.
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    cleanup.push(() => void process.off('uncaughtException', onUncaught));
+    const backend = await postgresBackend();
+    cleanup.push(() => backend.cleanup());
+    const downstream = new Downstream();
+    await downstream.start();
+    cleanup.push(() => downstream.stop());
+    const { service, http, api } = await startService(
+      {
+        service: { dataDir: tempDir() },
+        store: { kind: 'postgres', postgresUrl: urlWithSchema(PG_URL, backend.where), poolSize: 2 },
+        receivers: { http: { port: 0 }, grpc: { enabled: false } },
+        api: { port: 0 },
+        forward: { endpoint: downstream.url },
+        sessions: { key: String.raw`regex:blk_-?\d+`, idleTimeoutMs: 200, sweepIntervalMs: 50 },
+        pipeline: { learning: { enabled: false } },
+        triage: { worker: { pollIntervalMs: 50 } },
+      },
+      { scorer: fakeScorer },
+    );
+    const store = service.pipeline.store!;
+    const triaged = async (): Promise<string[]> => (await store.list({ status: 'triaged' })).items.map((i) => i.sessionKey);
+    expect((await send(http, failing('blk_1'))).status).toBe(200);
+    await waitFor(async () => (await triaged()).includes('blk_1'), 10_000);
+
+    // Cut every connection of this schema's pool again and again for a second, while records keep coming.
+    let killed = 0;
+    const until = Date.now() + 1_000;
+    const terminating = (async () => {
+      while (Date.now() < until) {
+        killed += (await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = '${backend.where}'`)).rowCount ?? 0;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    for (let i = 0; i < 5; i++) expect((await send(http, [`Receiving block blk_9${i} src: /10.250.19.102:54106 dest: /10.250.19.102:50010`])).status).toBe(200);
+    await terminating;
+    expect(killed).toBeGreaterThan(0);
+
+    expect((await send(http, failing('blk_3', 3))).status).toBe(200);
+    await waitFor(async () => (await triaged().catch(() => [])).includes('blk_3'), 15_000);
+    const listed = await fetch(`${api}/api/incidents`);
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { items: { sessionKey: string }[] }).items.map((i) => i.sessionKey).sort()).toEqual(['blk_1', 'blk_3']);
+    expect(downstream.records().filter((r) => r.body?.stringValue?.startsWith('Receiving block blk_9'))).toHaveLength(5);
+    expect(uncaught.map(String)).toEqual([]);
   }, 60_000);
 });
