@@ -17,7 +17,7 @@ export { TransitionScorer, type TransitionScorerOptions, type TransitionScore } 
 export { syntheticLabelledIncidents, type SyntheticSourceOptions, type SyntheticSourceResult } from './syntheticIncidents.js';
 export { syntheticAnswer, SYNTHETIC_CONFIDENCE } from './syntheticAnswer.js';
 export { reviewedLabelledIncidents, isReviewed, RELABELLED_CONFIDENCE, type ReviewedSourceOptions } from './reviewedLabelledIncidents.js';
-export { similarIncidents, MAX_SIMILAR, MIN_OVERLAP } from './similarIncidents.js';
+export { similarIncidents, MAX_SIMILAR, MIN_OVERLAP } from '../triage/similarIncidents.js';
 export { readIncidentFile } from './readIncidentFile.js';
 export { listAll, readReviewedIncidents } from './readStoreIncidents.js';
 export { GgufTokenCounter } from './GgufTokenCounter.js';

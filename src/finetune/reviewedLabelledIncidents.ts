@@ -1,7 +1,7 @@
 import type { StoredIncident } from '../incidents/IncidentStore.js';
 import type { TriageOutput } from '../triage/prompts/index.js';
 import { categoryTitle, summaryLine } from './answerText.js';
-import { similarIncidents } from './similarIncidents.js';
+import { similarIncidents } from '../triage/similarIncidents.js';
 import type { DropReason, ExampleSource, LabelledIncident } from './types.js';
 
 /** Confidence written for an incident whose category the reviewer changed (the model's own confidence was for another category). */

@@ -1,3 +1,4 @@
+import { similarIncidents } from './similarIncidents.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
@@ -38,9 +39,6 @@ interface CountsTokens {
 /** Most confirmed or relabelled incidents considered as similar ones, and how long that list is reused. */
 const REVIEWED_LIMIT = 200;
 const REVIEWED_REFRESH_MS = 60_000;
-/** Most similar incidents handed to the prompt, and the template overlap (Jaccard) they need. */
-const MAX_SIMILAR = 3;
-const MIN_OVERLAP = 0.5;
 /** Results of recent triaged incidents read back at start for reuse. */
 const SEED_LIMIT = 500;
 /** Longest pause after the store failed, ms. */
@@ -338,14 +336,7 @@ export class TriageWorker {
       );
       this.reviewed = { at: now, items };
     }
-    const mine = new Set(incident.templateIds);
-    return (await this.reviewed!.items)
-      .filter((other) => other.id !== incident.id)
-      .map((other) => ({ other, score: other.signature === incident.signature ? 2 : overlap(mine, new Set(other.templateIds)) }))
-      .filter((s) => s.score >= MIN_OVERLAP)
-      .sort((a, b) => b.score - a.score)
-      .slice(0, MAX_SIMILAR)
-      .map((s) => s.other);
+    return similarIncidents(incident, await this.reviewed!.items);
   }
 
   /** Reads back recent results of this backend, so a restart does not forget what was triaged. */
@@ -361,14 +352,6 @@ export class TriageWorker {
       this.logger.debug({ err: error }, 'cannot read triaged incidents for reuse; starting without');
     }
   }
-}
-
-/** Jaccard overlap of two template sets. */
-function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  let shared = 0;
-  for (const id of a) if (b.has(id)) shared++;
-  const union = a.size + b.size - shared;
-  return union === 0 ? 0 : shared / union;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -10,3 +10,4 @@ export { createTriager } from './createTriager.js';
 export { TriageWorker, type TriageWorkerOptions } from './TriageWorker.js';
 export { ResultReuse, templateSetKey, type ReuseMode } from './ResultReuse.js';
 export { TriageMetrics, TRIAGE_FAILURE_REASONS, type TriageFailureReason } from './TriageMetrics.js';
+export { similarIncidents, MAX_SIMILAR, MIN_OVERLAP } from './similarIncidents.js';

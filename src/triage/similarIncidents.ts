@@ -1,6 +1,6 @@
 import type { StoredIncident } from '../incidents/IncidentStore.js';
 
-/** Most similar incidents a prompt shows, and the template overlap (Jaccard) they need: the triage worker's values. */
+/** Most similar incidents a prompt shows, and the template overlap (Jaccard) they need. */
 export const MAX_SIMILAR = 3;
 export const MIN_OVERLAP = 0.5;
 
@@ -9,8 +9,8 @@ type Comparable = Pick<StoredIncident, 'id' | 'signature' | 'templateIds'>;
 /**
  * The reviewed incidents the triage worker would hand to the prompt of `incident`: those with the
  * same signature first, then those sharing at least half of their distinct templates (Jaccard),
- * most alike first, never the incident itself, at most {@link MAX_SIMILAR}. The same rule as
- * `TriageWorker` (which keeps it private), so a training prompt shows what the runtime prompt shows.
+ * most alike first, never the incident itself, at most {@link MAX_SIMILAR}. The triage worker and
+ * the finetuning-data builder both use it, so a training prompt shows what the runtime prompt shows.
  */
 export function similarIncidents<T extends Comparable>(incident: Comparable, reviewed: readonly T[]): T[] {
   const mine = new Set(incident.templateIds);
