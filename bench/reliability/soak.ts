@@ -36,8 +36,14 @@ export interface SoakResult {
   /** `slopeMiBPerMin` over every sample; `slopeAfterWarmupMiBPerMin` over the samples after the first fifth of the run (heap and caches grow first). */
   rssMiB: { first: number; last: number; max: number; slopeMiBPerMin: number; slopeAfterWarmupMiBPerMin: number };
   sessionsOpen: { first: number; last: number; max: number };
-  /** Records acknowledged to the load generator that never reached the sink. */
+  /** Records acknowledged to the load generator that never reached the sink (acknowledged − received, at least 0). */
   lost: number;
+  /** Records the sink received more than once counted: received − acknowledged, when positive (the forwarder re-sends after an attempt timed out). */
+  extraDownstream: number;
+  /** `logtriage_forward_retries_total`: forward attempts after the first. */
+  forwardRetries: number;
+  /** `logtriage_sessions_dropped_total`, all reasons. */
+  sessionsDropped: number;
   sent: number;
   acked: number;
   receivedDownstream: number;
@@ -212,6 +218,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     await settle(url);
     await new Promise((r) => setTimeout(r, 1_500));
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const total = (name: string): number => [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
     serve.kill('SIGTERM');
     await new Promise((r) => serve.once('exit', r));
     sink.send('counts');
@@ -230,6 +238,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       },
       sessionsOpen: { first: open[0] ?? 0, last: open.at(-1) ?? 0, max: Math.max(...open) },
       lost: Math.max(0, load.acked - counts.records),
+      extraDownstream: Math.max(0, counts.records - load.acked),
+      forwardRetries: total('logtriage_forward_retries_total'),
+      sessionsDropped: total('logtriage_sessions_dropped_total'),
       sent: load.sent,
       acked: load.acked,
       receivedDownstream: counts.records,

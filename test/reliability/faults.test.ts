@@ -385,7 +385,7 @@ describe.skipIf(!PG_URL)('faults: the PostgreSQL connections of the incident sto
     expect(killed).toBeGreaterThan(0);
 
     expect((await send(http, failing('blk_3', 3))).status).toBe(200);
-    await waitFor(async () => (await triaged().catch(() => [])).includes('blk_3'), 15_000);
+    await waitFor(async () => (await triaged().catch((): string[] => [])).includes('blk_3'), 15_000);
     const listed = await fetch(`${api}/api/incidents`);
     expect(listed.status).toBe(200);
     expect(((await listed.json()) as { items: { sessionKey: string }[] }).items.map((i) => i.sessionKey).sort()).toEqual(['blk_1', 'blk_3']);
