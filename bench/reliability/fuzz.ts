@@ -165,7 +165,7 @@ function send(url: string, method: string, headers: http.OutgoingHttpHeaders, bo
     }, timeoutMs);
     req.on('error', (error) => {
       clearTimeout(timer);
-      // An answer sent before the whole body was read (413) may reset the upload: not a failure of the server.
+      // A reset connection counts as a failure: even a body it refuses unread (413) gets an answer first.
       reject(error);
     });
     req.end(body);
