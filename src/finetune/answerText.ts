@@ -33,26 +33,7 @@ export function lineRefs(lines: readonly number[]): string {
   return refs.length <= 1 ? (refs[0] ?? '') : `${refs.slice(0, -1).join(', ')} and ${refs.at(-1)}`;
 }
 
-const TITLES: Readonly<Record<string, string>> = {
-  timeout: 'Timeout',
-  connection_failure: 'Connection failure',
-  database_error: 'Database error',
-  service_call_failure: 'Service call failure',
-  resource_exhaustion: 'Resource exhaustion',
-  permission_error: 'Permission error',
-  hardware_fault: 'Hardware fault',
-  configuration_error: 'Configuration error',
-  data_corruption: 'Data corruption',
-  unknown: 'Unclassified anomaly',
-};
-
-/** A title for a category: `Database error`; a category of a replaced taxonomy gets its name with spaces. */
-export function categoryTitle(category: string): string {
-  const title = TITLES[category];
-  if (title) return title;
-  const spaced = category.replace(/_/g, ' ');
-  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
-}
+export { categoryTitle } from '../triage/categoryTitle.js';
 
 /** `This is database_error: the database rejected or failed a query (…).` from the taxonomy's description. */
 export function categoryReason(category: string, taxonomy: Taxonomy): string {

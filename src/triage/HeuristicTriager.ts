@@ -1,4 +1,5 @@
 import type { Severity, StoredIncident, TriageResult } from '../incidents/IncidentStore.js';
+import { categoryTitle } from './categoryTitle.js';
 import { sanitizeLogText } from './prompts/sanitizeLogText.js';
 import { TRIAGE_OUTPUT_LIMITS } from './prompts/outputSchema.js';
 import type { Taxonomy } from './taxonomy.js';
@@ -129,18 +130,6 @@ function levelOf(line: string): Level {
   return 'info';
 }
 
-const TITLES: Readonly<Record<string, string>> = {
-  timeout: 'Timeout',
-  connection_failure: 'Connection failure',
-  database_error: 'Database error',
-  service_call_failure: 'Service call failure',
-  resource_exhaustion: 'Resource exhaustion',
-  permission_error: 'Permission error',
-  hardware_fault: 'Hardware fault',
-  configuration_error: 'Configuration error',
-  data_corruption: 'Data corruption',
-  unknown: 'Unclassified anomaly',
-};
 
 const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   timeout: [
@@ -337,7 +326,7 @@ export function heuristicTriage(incident: HeuristicIncident, options: HeuristicT
   const severity = SEVERITY_ORDER[Math.min(3, rank)]!;
 
   const service = incident.service ?? 'the session';
-  const title = TITLES[category] ?? category;
+  const title = categoryTitle(category);
   const summarySource = keyLine !== undefined ? textOf(keyLine) : incident.lines[incident.evidence[0]?.position ?? -1];
   const summary = clip(summarySource !== undefined ? `${title} in ${service} (heuristic): ${clip(summarySource, 150)}` : `${title} in ${service} (heuristic)`, TRIAGE_OUTPUT_LIMITS.summaryChars);
 
