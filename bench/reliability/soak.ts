@@ -42,8 +42,8 @@ export interface SoakResult {
   extraDownstream: number;
   /** `logtriage_forward_retries_total`: forward attempts after the first. */
   forwardRetries: number;
-  /** `logtriage_sessions_dropped_total`, all reasons. */
-  sessionsDropped: number;
+  /** `logtriage_sessions_dropped_total` by reason (score_queue_full, no_model, stopped): sessions left out of analysis, their records forwarded. */
+  sessionsDropped: Record<string, number>;
   sent: number;
   acked: number;
   receivedDownstream: number;
@@ -240,7 +240,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       lost: Math.max(0, load.acked - counts.records),
       extraDownstream: Math.max(0, counts.records - load.acked),
       forwardRetries: total('logtriage_forward_retries_total'),
-      sessionsDropped: total('logtriage_sessions_dropped_total'),
+      sessionsDropped: Object.fromEntries([...metrics.matchAll(/^logtriage_sessions_dropped_total\{reason="([^"]+)"\} (\S+)/gm)].map((m) => [m[1]!, Number(m[2])])),
       sent: load.sent,
       acked: load.acked,
       receivedDownstream: counts.records,
