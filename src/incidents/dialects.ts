@@ -83,5 +83,9 @@ export function postgresKysely(options: PostgresPoolOptions): { db: Kysely<Store
   // Without a listener, an idle connection's error (server restart, pg_terminate_backend) is an
   // unhandled 'error' event and ends the process.
   pool.on('error', (error) => options.onIdleError?.(error));
+  // pg-pool listens for errors only on idle clients: a connection PostgreSQL terminates while it is
+  // checked out would raise an unhandled 'error' and end the process. The query on it fails (and is
+  // reported as the store being unavailable); the client is discarded when released.
+  pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
   return { db: new Kysely<StoreTables>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
