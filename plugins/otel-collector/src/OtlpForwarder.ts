@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
@@ -143,6 +144,8 @@ export abstract class RetryingForwarder implements LogForwarder {
   private disposed = false;
 
   protected constructor(protocol: 'http' | 'grpc', options: OtlpForwarderOptions) {
+    // Every attempt in flight listens on this signal (and removes its listener after): many at once is normal.
+    setMaxListeners(0, this.closing.signal);
     this.protocol = protocol;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'forwarder', protocol });
     this.timeoutMs = options.timeoutMs ?? 2_000;
