@@ -1,12 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, ModelRegistry, SequenceScorer } from '../../src/scoring/index.js';
-import { saveSnapshot, TemplateMiner } from '../../src/templates/index.js';
 import { packageRoot } from '../../src/util/packageRoot.js';
-import { HdfsLikeStream } from './hdfsLike.js';
+import { freePort, message, prepareModel, settle, TSX, waitReady } from './processes.js';
 
 /** Options of {@link runIngestBenchmark}. */
 export interface IngestOptions {
@@ -32,89 +29,12 @@ interface LoadResult {
   maxMs: number;
 }
 
-const BLOCK = /blk_-?\d+/;
 
-/** Trains the tier-1 model the service scores with, on normal HDFS-like sessions, into `dataDir`. */
-async function prepareModel(dataDir: string, progress: (line: string) => void): Promise<void> {
-  const miner = new TemplateMiner();
-  const sessions = new Map<string, string[]>();
-  for (const line of new HdfsLikeStream(7, 200, 0).take(60_000)) {
-    const match = miner.add(line.body)!;
-    const key = BLOCK.exec(line.body)![0];
-    const list = sessions.get(key) ?? [];
-    list.push(match.templateId);
-    sessions.set(key, list);
-  }
-  const byId = miner.templatesByAnyId();
-  // Sessions still open when the sample ended are cut short: leave them out of training.
-  const complete = [...sessions.values()].slice(0, -400).map((s) => s.map((id) => byId.get(id)?.id ?? id));
-  await initBackend();
-  const { scorer, report } = await SequenceScorer.train(complete, { seed: 42, maxSeconds: 120 });
-  const registry = new ModelRegistry(dataDir);
-  const version = await registry.add(scorer, 'bench-lstm');
-  saveSnapshot(miner, join(registry.root, version, 'templates.json'));
-  await scorer.dispose();
-  progress(`trained tier 1 on ${complete.length} normal HDFS-like sessions (${miner.size} templates) in ${report.seconds.toFixed(1)} s`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function message<T>(child: ChildProcess, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: unknown): void => {
-      if (typeof m === 'object' && m !== null && key in m) {
-        child.off('message', onMessage);
-        resolve((m as Record<string, T>)[key]!);
-      }
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before sending ${key}`)));
-  });
-}
-
-const TSX = ['--import', 'tsx'];
 
 function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
-}
-
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`logtriage serve exited with ${child.exitCode}`);
-    try {
-      const answer = await fetch(`${url}/readyz`);
-      if (answer.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - started > 60_000) throw new Error('logtriage serve did not become ready in 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Waits until no session is open or waiting to be scored (at most 30 s). */
-async function settle(url: string): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < 30_000) {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const open = Number(/^logtriage_sessions_open (\S+)/m.exec(text)?.[1] ?? 0);
-    const queued = Number(/^logtriage_score_queue_sessions (\S+)/m.exec(text)?.[1] ?? 0);
-    if (open === 0 && queued === 0) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function load(url: string, seconds: number, rate: number, concurrency: number): Promise<LoadResult> {

@@ -1,12 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, ModelRegistry, SequenceScorer } from '../../src/scoring/index.js';
-import { saveSnapshot, TemplateMiner } from '../../src/templates/index.js';
 import { packageRoot } from '../../src/util/packageRoot.js';
-import { HdfsLikeStream } from '../ingest/hdfsLike.js';
+import { freePort, message, prepareModel, settle, TSX, waitReady } from '../ingest/processes.js';
 
 /** Options of {@link runSoak}. */
 export interface SoakOptions {
@@ -65,58 +62,8 @@ interface LoadResult {
   maxMs: number;
 }
 
-const BLOCK = /blk_-?\d+/;
-const TSX = ['--import', 'tsx'];
 
 /** Trains the tier-1 model the service scores with on normal HDFS-like sessions (as the ingest benchmark does). */
-async function prepareModel(dataDir: string, progress: (line: string) => void): Promise<void> {
-  const miner = new TemplateMiner();
-  const sessions = new Map<string, string[]>();
-  for (const line of new HdfsLikeStream(7, 200, 0).take(60_000)) {
-    const match = miner.add(line.body)!;
-    const key = BLOCK.exec(line.body)![0];
-    const list = sessions.get(key) ?? [];
-    list.push(match.templateId);
-    sessions.set(key, list);
-  }
-  const byId = miner.templatesByAnyId();
-  // Sessions still open when the sample ended are cut short: leave them out of training.
-  const complete = [...sessions.values()].slice(0, -400).map((s) => s.map((id) => byId.get(id)?.id ?? id));
-  await initBackend();
-  const { scorer, report } = await SequenceScorer.train(complete, { seed: 42, maxSeconds: 120 });
-  const registry = new ModelRegistry(dataDir);
-  const version = await registry.add(scorer, 'soak-lstm');
-  saveSnapshot(miner, join(registry.root, version, 'templates.json'));
-  await scorer.dispose();
-  progress(`trained tier 1 on ${complete.length} normal HDFS-like sessions in ${report.seconds.toFixed(1)} s`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function message<T>(child: ChildProcess, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: unknown): void => {
-      if (typeof m === 'object' && m !== null && key in m) {
-        child.off('message', onMessage);
-        resolve((m as Record<string, T>)[key]!);
-      }
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before sending ${key}`)));
-  });
-}
-
-/** Resident set size of a process now, MiB (`VmRSS`). */
 export function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -137,32 +84,9 @@ export function slope(points: readonly { x: number; y: number }[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`logtriage serve exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - started > 60_000) throw new Error('logtriage serve did not become ready in 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function gauge(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-}
-
-/** Waits until no session is open or waiting to be scored (at most 30 s). */
-async function settle(url: string): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < 30_000) {
-    if ((await gauge(url, 'logtriage_sessions_open')) === 0 && (await gauge(url, 'logtriage_score_queue_sessions')) === 0) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /**
