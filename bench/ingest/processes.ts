@@ -1,8 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { initBackend, ModelRegistry, SequenceScorer } from '../../src/scoring/index.js';
 import { saveSnapshot, TemplateMiner } from '../../src/templates/index.js';
+import { packageRoot } from '../../src/util/packageRoot.js';
 import { HdfsLikeStream } from './hdfsLike.js';
 
 /** Node's flags for running the TypeScript child processes (service, load generator, sink). */
@@ -88,3 +89,40 @@ export async function settle(url: string): Promise<void> {
   }
 }
 
+
+/** The downstream sink and `logtriage serve` of a benchmark, started in their own processes. */
+export interface BenchProcesses {
+  sink: ChildProcess;
+  serve: ChildProcess;
+  /** The service's OTLP/HTTP base URL (also /metrics and /readyz). */
+  url: string;
+  sinkPort: number;
+}
+
+/**
+ * Starts the counting sink and `logtriage serve` (HDFS block sessions, idle timeout 2 s, forwarding
+ * to the sink, `set` as extra `--set` settings) on `dataDir`, and waits until the service is ready.
+ * Each child is pushed to `children` as soon as it exists, so the caller can kill them on failure.
+ */
+export async function startServeWithSink(dataDir: string, set: readonly string[], children: ChildProcess[], execArgv: readonly string[] = TSX): Promise<BenchProcesses> {
+  const sink = fork(join(packageRoot(), 'bench/ingest/sink.ts'), [], { execArgv: TSX, stdio: 'inherit' });
+  children.push(sink);
+  const sinkPort = await message<number>(sink, 'ready');
+  const httpPort = await freePort();
+  const serve = fork(
+    join(packageRoot(), 'src/cli/main.ts'),
+    [
+      '--log-level', 'warn',
+      '--set', `service.dataDir=${dataDir}`,
+      '--set', String.raw`sessions.key=regex:blk_-?\d+`,
+      '--set', 'sessions.idleTimeoutMs=2000',
+      ...set.flatMap((a) => ['--set', a]),
+      'serve', '--http-port', String(httpPort), '--grpc-port', '0', '--forward', `http://127.0.0.1:${sinkPort}`,
+    ],
+    { execArgv: [...execArgv], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+  );
+  children.push(serve);
+  const url = `http://127.0.0.1:${httpPort}`;
+  await waitReady(url, serve);
+  return { sink, serve, url, sinkPort };
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/util/packageRoot.js';
-import { freePort, message, prepareModel, settle, TSX, waitReady } from './processes.js';
+import { message, prepareModel, settle, startServeWithSink, TSX } from './processes.js';
 
 /** Options of {@link runIngestBenchmark}. */
 export interface IngestOptions {
@@ -56,25 +56,7 @@ export async function runIngestBenchmark(options: IngestOptions) {
   const children: ChildProcess[] = [];
   try {
     await prepareModel(dataDir, progress);
-    const sink = fork(join(packageRoot(), 'bench/ingest/sink.ts'), [], { execArgv: TSX, stdio: 'inherit' });
-    children.push(sink);
-    const sinkPort = await message<number>(sink, 'ready');
-    const httpPort = await freePort();
-    const serve = fork(
-      join(packageRoot(), 'src/cli/main.ts'),
-      [
-        '--log-level', 'warn',
-        '--set', `service.dataDir=${dataDir}`,
-        '--set', String.raw`sessions.key=regex:blk_-?\d+`,
-        '--set', 'sessions.idleTimeoutMs=2000',
-        ...(options.set ?? []).flatMap((a) => ['--set', a]),
-        'serve', '--http-port', String(httpPort), '--grpc-port', '0', '--forward', `http://127.0.0.1:${sinkPort}`,
-      ],
-      { execArgv: process.env.LOGTRIAGE_BENCH_CPU_PROF ? [...TSX, '--cpu-prof', `--cpu-prof-dir=${process.env.LOGTRIAGE_BENCH_CPU_PROF}`] : TSX, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
-    );
-    children.push(serve);
-    const url = `http://127.0.0.1:${httpPort}`;
-    await waitReady(url, serve);
+    const { sink, serve, url, sinkPort } = await startServeWithSink(dataDir, options.set ?? [], children, process.env.LOGTRIAGE_BENCH_CPU_PROF ? [...TSX, '--cpu-prof', `--cpu-prof-dir=${process.env.LOGTRIAGE_BENCH_CPU_PROF}`] : TSX);
     progress(`logtriage serve ready on ${url}, forwarding to the sink on port ${sinkPort}`);
 
     const full = await load(url, options.seconds, 0, options.concurrency);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/util/packageRoot.js';
-import { freePort, message, prepareModel, settle, TSX, waitReady } from '../ingest/processes.js';
+import { message, prepareModel, settle, startServeWithSink, TSX } from '../ingest/processes.js';
 
 /** Options of {@link runSoak}. */
 export interface SoakOptions {
@@ -103,25 +103,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const children: ChildProcess[] = [];
   try {
     await prepareModel(dataDir, progress);
-    const sink = fork(join(packageRoot(), 'bench/ingest/sink.ts'), [], { execArgv: TSX, stdio: 'inherit' });
-    children.push(sink);
-    const sinkPort = await message<number>(sink, 'ready');
-    const httpPort = await freePort();
-    const serve = fork(
-      join(packageRoot(), 'src/cli/main.ts'),
-      [
-        '--log-level', 'warn',
-        '--set', `service.dataDir=${dataDir}`,
-        '--set', String.raw`sessions.key=regex:blk_-?\d+`,
-        '--set', 'sessions.idleTimeoutMs=2000',
-        ...(options.set ?? []).flatMap((a) => ['--set', a]),
-        'serve', '--http-port', String(httpPort), '--grpc-port', '0', '--forward', `http://127.0.0.1:${sinkPort}`,
-      ],
-      { execArgv: TSX, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
-    );
-    children.push(serve);
-    const url = `http://127.0.0.1:${httpPort}`;
-    await waitReady(url, serve);
+    const { sink, serve, url } = await startServeWithSink(dataDir, options.set ?? [], children, TSX);
     progress(`logtriage serve (pid ${serve.pid}) ready on ${url}; ${options.minutes} min at ${options.rate.toLocaleString('en-US')} records/s`);
 
     const seconds = options.minutes * 60;
