@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTriageBackend, resolveTriageThreads, triageConfigSchema } from '../../../src/config/triage.js';
 import { createTriager } from '../../../src/triage/createTriager.js';
@@ -10,8 +9,7 @@ import { writeTinyModels, type TinyModels } from '../../../src/triage/gguf/index
 import { HeuristicTriager } from '../../../src/triage/HeuristicTriager.js';
 import { LlamaCppTriager } from '../../../src/triage/LlamaCppTriager.js';
 import { OpenAiTriager } from '../../../src/triage/OpenAiTriager.js';
-import { createLogger } from '../../../src/util/logger.js';
-import { triageConfig } from './helpers.js';
+import { capture, triageConfig } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logtriage-create-triager-'));
 let files: TinyModels;
@@ -21,25 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A pino logger whose JSON lines are collected. */
-function capture(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    logger: createLogger({ level: 'info', destination }),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
 
 describe('the triage config slice', () => {
   it('picks llamacpp with a model, else openai with a URL, else the heuristic', () => {
@@ -114,7 +93,7 @@ describe('createTriager', () => {
   });
 
   it('falls back to the heuristic with a warning when the model cannot be loaded', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capture('info');
     const triager = await createTriager(triageConfig({ modelPath: join(dir, 'missing.gguf'), threads: 1 }), logger);
     expect(triager).toBeInstanceOf(HeuristicTriager);
     const warning = lines().find((line) => line.level === 40);

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/util/logger.js';
 import { TokenBias, type LlamaModel, type Token } from 'node-llama-cpp';
 import { triageConfigSchema, type TriageConfig, type TriageConfigInput } from '../../../src/config/triage.js';
 import { signatureOf, type NewIncident, type StoredIncident } from '../../../src/incidents/index.js';
@@ -68,4 +70,24 @@ export function tinyAnswerBias(model: LlamaModel): TokenBias {
   for (const token of model.tokenize('\\')) bias.set(token, 'never');
   for (const token of model.tokenize('"')) bias.set(token, { logit: 8 });
   return bias;
+}
+
+/** A pino logger at `level` whose JSON lines are collected, for asserting on what was logged. */
+export function capture(level: string): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return {
+    logger: createLogger({ level, destination }),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }

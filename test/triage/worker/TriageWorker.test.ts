@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TriageConfigInput } from '../../../src/config/triage.js';
@@ -14,8 +13,8 @@ import { LlamaCppTriager } from '../../../src/triage/LlamaCppTriager.js';
 import { loadTaxonomy } from '../../../src/triage/taxonomy.js';
 import { TriageWorker } from '../../../src/triage/TriageWorker.js';
 import type { TriageInput, TriageOutcome, Triager } from '../../../src/triage/types.js';
-import { createLogger } from '../../../src/util/logger.js';
-import { HDFS_SESSION, newIncident, tinyAnswerBias, triageConfig } from '../backends/helpers.js';
+import type { createLogger } from '../../../src/util/logger.js';
+import { capture, HDFS_SESSION, newIncident, tinyAnswerBias, triageConfig } from '../backends/helpers.js';
 
 const taxonomy = loadTaxonomy();
 const root = mkdtempSync(join(tmpdir(), 'logtriage-worker-'));
@@ -90,24 +89,6 @@ async function metric(registry: Registry, name: string): Promise<{ labels: Recor
   return (found?.values ?? []) as { labels: Record<string, string | number>; value: number }[];
 }
 
-function capture(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    logger: createLogger({ level: 'debug', destination }),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
 
 const TIMEOUT_SHAPE = [
   ['E1', 'GET <*> from <*>', 'GET /api/v1/orders?id=8812 from 10.4.2.7'],
@@ -373,7 +354,7 @@ describe('TriageWorker on a SQLite store', () => {
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const { logger, lines } = capture();
+    const { logger, lines } = capture('debug');
     worker(flaky, new HeuristicTriager(), { worker: { pollIntervalMs: 5 } }, { logger }).start();
     await allSettled(store);
     const messages = lines().map((l) => l.msg);
